@@ -1,0 +1,226 @@
+using System.Text.Json;
+using ContainerSec.Conformance.Wycheproof;
+
+namespace ContainerSec.Conformance;
+
+/// <summary>
+/// Recognises each JSON file by its schema (never by its name) and runs its cases through the
+/// library's public API. A file whose schema is known but whose library part has not landed is
+/// reported as "not yet supported" with the issue that brings it; a file of an unknown schema is
+/// an error.
+/// </summary>
+public static class ConformanceRunner
+{
+    /// <summary>Files larger than this are refused before they are read.</summary>
+    public const long MaxFileBytes = 64L * 1024 * 1024;
+
+    private static readonly IWycheproofSuite[] Suites = [new AeadSuite(), new MacSuite(), new HkdfSuite()];
+
+    /// <summary>Wycheproof schemas whose library part lands with a later issue.</summary>
+    private static readonly Dictionary<string, string> PendingWycheproofSchemas = new(StringComparer.Ordinal)
+    {
+        ["ecdsa_verify_schema_v1.json"] = "issue #3 (ECDSA signatures)",
+        ["ecdsa_p1363_verify_schema_v1.json"] = "issue #3 (ECDSA signatures)",
+        ["ecdh_test_schema_v1.json"] = "issue #3 (ECDH key exchange)",
+        ["ecdh_ecpoint_test_schema_v1.json"] = "issue #3 (ECDH key exchange)",
+        ["xdh_comp_schema_v1.json"] = "issue #3 (X25519 key exchange)",
+        ["eddsa_verify_schema_v1.json"] = "issue #3 (Ed25519 signatures)",
+        ["rsassa_pss_verify_schema_v1.json"] = "issue #3 (RSA-PSS signatures)",
+        ["rsassa_pkcs1_verify_schema_v1.json"] = "issue #3 (RSA PKCS#1 v1.5 signatures)",
+        ["rsaes_oaep_decrypt_schema_v1.json"] = "issue #3 (RSA-OAEP key transport)",
+    };
+
+    /// <summary>Project conformance schemas (../shared/conformance) and the issue that brings each.</summary>
+    private static readonly Dictionary<string, string> PendingConformanceSchemas = new(StringComparer.Ordinal)
+    {
+        ["containersec.conformance.rbac/v1"] = "issue #5 (RBAC)",
+        ["containersec.conformance.pod-security/v1"] = "issue #6 (Pod Security Standards)",
+        ["containersec.conformance.netpol/v1"] = "issue #6 (NetworkPolicy)",
+    };
+
+    /// <summary>Expands files and folders (recursively, *.json only) into a sorted file list.</summary>
+    /// <exception cref="FileNotFoundException">A path does not exist.</exception>
+    public static IReadOnlyList<(string Path, string Name)> Expand(IEnumerable<string> paths)
+    {
+        var files = new List<(string, string)>();
+        foreach (string path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                string root = Path.GetFullPath(path);
+                string label = new DirectoryInfo(root).Name;
+                foreach (string file in Directory.EnumerateFiles(root, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                {
+                    files.Add((file, Path.Combine(label, Path.GetRelativePath(root, file))));
+                }
+            }
+            else if (File.Exists(path))
+            {
+                files.Add((Path.GetFullPath(path), Path.GetFileName(path)));
+            }
+            else
+            {
+                throw new FileNotFoundException($"No such file or folder: {path}", path);
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>Runs one file and returns its result; never throws for bad content.</summary>
+    public static FileResult RunFile(string path, string? name = null)
+    {
+        var result = new FileResult(name ?? Path.GetFileName(path));
+        try
+        {
+            long length = new FileInfo(path).Length;
+            if (length > MaxFileBytes)
+            {
+                return Error(result, $"file is {length} bytes; the runner reads at most {MaxFileBytes}");
+            }
+
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 64 });
+            Dispatch(document.RootElement, result);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        {
+            Error(result, $"cannot read: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // The file claimed a known schema but does not have its shape.
+            Error(result, $"malformed for schema '{result.Schema}': {ex.Message}");
+        }
+
+        return result;
+    }
+
+    private static void Dispatch(JsonElement root, FileResult result)
+    {
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out JsonElement schemaElement)
+            && schemaElement.ValueKind == JsonValueKind.String)
+        {
+            string schema = schemaElement.GetString()!;
+            result.Schema = schema;
+            if (root.TryGetProperty("testGroups", out _))
+            {
+                DispatchWycheproof(new WycheproofFile(root), result);
+            }
+            else if (PendingConformanceSchemas.TryGetValue(schema, out string? issue))
+            {
+                Pending(result, issue, root.TryGetProperty("cases", out JsonElement cases) ? cases.GetArrayLength() : 0);
+            }
+            else
+            {
+                Error(result, $"unknown schema '{schema}'");
+            }
+
+            return;
+        }
+
+        if (RecognizeByShape(root) is { } shape)
+        {
+            result.Schema = shape.Schema;
+            Pending(result, shape.Issue, shape.Cases);
+            return;
+        }
+
+        Error(result, "unknown schema: no 'schema' field and not a recognised vector shape");
+    }
+
+    private static void DispatchWycheproof(WycheproofFile file, FileResult result)
+    {
+        // Older Wycheproof releases name the same formats without the "_v1" suffix.
+        string schema = file.Schema.Replace("_v1.json", ".json", StringComparison.Ordinal);
+        foreach (IWycheproofSuite suite in Suites)
+        {
+            if (suite.Schema.Replace("_v1.json", ".json", StringComparison.Ordinal) == schema)
+            {
+                suite.Run(file, result);
+                return;
+            }
+        }
+
+        if (PendingWycheproofSchemas.TryGetValue(file.Schema, out string? issue))
+        {
+            Pending(result, issue, file.CaseCount);
+        }
+        else if (file.Schema.StartsWith("dsa_", StringComparison.Ordinal))
+        {
+            for (int i = 0; i < file.CaseCount; i++)
+            {
+                result.Skip("DSA is refused by design (docs/cryptography.md)");
+            }
+        }
+        else
+        {
+            Error(result, $"unknown Wycheproof schema '{file.Schema}'");
+        }
+    }
+
+    /// <summary>Vector files without a schema field (HPKE, Merkle, signed notes), known by their fields.</summary>
+    private static (string Schema, string Issue, int Cases)? RecognizeByShape(JsonElement root)
+    {
+        const string Merkle = "issue #7 (Merkle audit log)";
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            return root.GetArrayLength() > 0 && root[0].ValueKind == JsonValueKind.Object && root[0].TryGetProperty("kem_id", out _)
+                ? ("rfc9180 hpke test vectors", "issue #3 (HPKE)", root.GetArrayLength())
+                : null;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        bool Has(params string[] names) => names.All(n => root.TryGetProperty(n, out _));
+        int Count(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : 0;
+
+        if (Has("leafIdx", "treeSize", "leafHash", "proof", "wantErr"))
+        {
+            return ("merkle inclusion probe", Merkle, 1);
+        }
+
+        if (Has("size1", "size2", "root1", "root2", "proof", "wantErr"))
+        {
+            return ("merkle consistency probe", Merkle, 1);
+        }
+
+        if (Has("inclusion", "consistency"))
+        {
+            return ("merkle proof tables", Merkle, Count("inclusion") + Count("consistency"));
+        }
+
+        if (Has("hasherVectors", "rootHashesBySizeHex"))
+        {
+            return ("merkle reference tree", Merkle, Count("hasherVectors") + Count("rootHashesBySizeHex"));
+        }
+
+        if (Has("keys", "vectors"))
+        {
+            return ("signed note vectors", Merkle, Count("vectors"));
+        }
+
+        if (Has("vectors") && root.GetProperty("vectors").EnumerateArray().Any(v => v.TryGetProperty("body", out _) || v.TryGetProperty("expectBody", out _)))
+        {
+            return ("checkpoint body vectors", Merkle, Count("vectors"));
+        }
+
+        return null;
+    }
+
+    private static void Pending(FileResult result, string issue, int cases)
+    {
+        result.Status = FileStatus.NotYetSupported;
+        result.Reason = issue;
+        result.Pending = cases;
+    }
+
+    private static FileResult Error(FileResult result, string reason)
+    {
+        result.Status = FileStatus.Error;
+        result.Reason = reason;
+        return result;
+    }
+}
