@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using ContainerSec.Internal;
 
@@ -14,7 +15,10 @@ namespace ContainerSec.Cryptography;
 /// <para>The native AES-GCM context is created once and reused across calls. Instances are
 /// thread-safe: concurrent calls each get a context of their own.</para>
 /// <para>Combined forms write and read <c>ciphertext ‖ tag</c>; the <c>…Detached</c> forms keep
-/// the tag apart, as the BCL's <c>AesGcm</c> does. The caller owns nonce uniqueness here: never
+/// the tag apart, as the BCL's <c>AesGcm</c> does. A call with a <c>byte[]</c> third argument binds
+/// to the span-destination form (<c>int Encrypt(nonce, plaintext, destination)</c>); pass
+/// associated data by name (<c>associatedData: ad</c>) or as a <c>ReadOnlySpan&lt;byte&gt;</c>
+/// to the allocating form. The caller owns nonce uniqueness here: never
 /// encrypt twice under one key with the same nonce. With random nonces, stay under 2^32
 /// messages per key; the storage layer generates nonces and enforces that bound for you.</para>
 /// </remarks>
@@ -29,7 +33,7 @@ public sealed class AeadKey : IDisposable
         Algorithm = algorithm;
         ExportPolicy = exportPolicy;
         _key = key;
-        _contexts = new ContextPool<AesGcm>(() => new AesGcm(_key.Span, AeadAlgorithm.TagSize));
+        _contexts = new ContextPool<AesGcm>(key, static bytes => new AesGcm(bytes, AeadAlgorithm.TagSize));
     }
 
     /// <summary>The algorithm this key is for.</summary>
@@ -93,6 +97,7 @@ public sealed class AeadKey : IDisposable
     /// <exception cref="ArgumentException"><paramref name="nonce"/> is not 12 bytes, <paramref name="destination"/> is
     /// too small, or it overlaps <paramref name="plaintext"/> other than exactly (in place).</exception>
     /// <exception cref="ObjectDisposedException">The key was disposed.</exception>
+    [OverloadResolutionPriority(1)]
     public int Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> destination, ReadOnlySpan<byte> associatedData = default)
     {
         int size = Algorithm.GetCiphertextSize(plaintext.Length);
@@ -136,10 +141,11 @@ public sealed class AeadKey : IDisposable
 
     /// <summary>Decrypts <c>ciphertext ‖ tag</c> into <paramref name="destination"/>.</summary>
     /// <returns>The number of bytes written: the ciphertext length minus 16.</returns>
-    /// <exception cref="AuthenticationTagMismatchException">Authentication failed; <paramref name="destination"/> is zeroed.</exception>
+    /// <exception cref="AuthenticationTagMismatchException">Authentication failed; the plaintext-sized start of <paramref name="destination"/> is zeroed.</exception>
     /// <exception cref="ArgumentException"><paramref name="nonce"/> is not 12 bytes, <paramref name="ciphertext"/> is shorter
     /// than a tag, <paramref name="destination"/> is too small, or the buffers partly overlap.</exception>
     /// <exception cref="ObjectDisposedException">The key was disposed.</exception>
+    [OverloadResolutionPriority(1)]
     public int Decrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, Span<byte> destination, ReadOnlySpan<byte> associatedData = default)
     {
         int size = PlaintextSize(ciphertext);
@@ -154,7 +160,7 @@ public sealed class AeadKey : IDisposable
 
     /// <summary>Decrypts into <paramref name="destination"/> if it is large enough.</summary>
     /// <returns><see langword="false"/> only when <paramref name="destination"/> is too small; authentication failure throws.</returns>
-    /// <exception cref="AuthenticationTagMismatchException">Authentication failed; <paramref name="destination"/> is zeroed.</exception>
+    /// <exception cref="AuthenticationTagMismatchException">Authentication failed; the plaintext-sized start of <paramref name="destination"/> is zeroed.</exception>
     /// <exception cref="ArgumentException"><paramref name="nonce"/> is not 12 bytes, <paramref name="ciphertext"/> is shorter
     /// than a tag, or the buffers partly overlap.</exception>
     /// <exception cref="ObjectDisposedException">The key was disposed.</exception>
@@ -187,6 +193,10 @@ public sealed class AeadKey : IDisposable
 
         Error.ThrowIfPartialOverlap(plaintext, ciphertext, nameof(ciphertext));
         Error.ThrowIfPartialOverlap(plaintext, tag, nameof(tag));
+        if (ciphertext.Overlaps(tag))
+        {
+            Error.ThrowOverlap(nameof(tag));
+        }
         RunEncrypt(nonce, plaintext, ciphertext, tag, associatedData);
     }
 
@@ -243,8 +253,7 @@ public sealed class AeadKey : IDisposable
 
     private void RunEncrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag, ReadOnlySpan<byte> associatedData)
     {
-        ObjectDisposedException.ThrowIf(_key.IsDisposed, this);
-        AesGcm context = _contexts.Rent();
+        AesGcm context = _contexts.Rent(this);
         try
         {
             context.Encrypt(nonce, plaintext, ciphertext, tag, associatedData);
@@ -257,8 +266,7 @@ public sealed class AeadKey : IDisposable
 
     private void RunDecrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
     {
-        ObjectDisposedException.ThrowIf(_key.IsDisposed, this);
-        AesGcm context = _contexts.Rent();
+        AesGcm context = _contexts.Rent(this);
         try
         {
             // AesGcm zeroes the plaintext before it throws AuthenticationTagMismatchException.

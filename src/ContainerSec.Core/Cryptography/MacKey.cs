@@ -26,8 +26,8 @@ public sealed class MacKey : IDisposable
         Algorithm = algorithm;
         ExportPolicy = exportPolicy;
         _key = key;
-        _contexts = new ContextPool<IncrementalHash>(
-            () => IncrementalHash.CreateHMAC(Algorithm.HashFunction.HashAlgorithmName, _key.Span));
+        HashAlgorithmName hash = algorithm.HashFunction.HashAlgorithmName;
+        _contexts = new ContextPool<IncrementalHash>(key, bytes => IncrementalHash.CreateHMAC(hash, bytes));
     }
 
     /// <summary>The algorithm this key is for.</summary>
@@ -137,8 +137,7 @@ public sealed class MacKey : IDisposable
 
     private int ComputeCore(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        ObjectDisposedException.ThrowIf(_key.IsDisposed, this);
-        IncrementalHash context = _contexts.Rent();
+        IncrementalHash context = _contexts.Rent(this);
         int written;
         try
         {

@@ -11,17 +11,39 @@ namespace ContainerSec.Internal;
 internal sealed class ContextPool<T> : IDisposable
     where T : class, IDisposable
 {
-    private readonly Func<T> _factory;
+    private readonly SecretBytes _key;
+    private readonly Func<ReadOnlySpan<byte>, T> _factory;
     private T? _cached;
     private volatile bool _disposed;
 
-    public ContextPool(Func<T> factory)
+    /// <param name="key">The key every context is made from.</param>
+    /// <param name="factory">Makes a context from the key bytes; a static lambda, so nothing is captured.</param>
+    public ContextPool(SecretBytes key, Func<ReadOnlySpan<byte>, T> factory)
     {
+        _key = key;
         _factory = factory;
     }
 
-    public T Rent() => Interlocked.Exchange(ref _cached, null) ?? _factory();
+    /// <summary>Takes a context made from the key.</summary>
+    /// <exception cref="ObjectDisposedException">The key was disposed, before or during the call.</exception>
+    public T Rent(object owner)
+    {
+        ObjectDisposedException.ThrowIf(_key.IsDisposed, owner);
+        T context = Interlocked.Exchange(ref _cached, null) ?? _factory(_key.Span);
 
+        // Dispose may have run since the check above: a context made now may hold a zeroed (or
+        // half-zeroed) key, and using it would encrypt or MAC under a known key. The key is
+        // marked disposed before it is zeroed, so checking again after creation is enough.
+        if (_key.IsDisposed)
+        {
+            context.Dispose();
+            throw new ObjectDisposedException(owner.GetType().FullName);
+        }
+
+        return context;
+    }
+
+    /// <summary>Gives a context back; it is disposed if the slot is taken or the pool is disposed.</summary>
     public void Return(T context)
     {
         if (Interlocked.CompareExchange(ref _cached, context, null) is not null)

@@ -62,18 +62,18 @@ public sealed class AeadSuite : IWycheproofSuite
 
         if (test.IsAcceptable)
         {
-            Outcome.Acceptable(result, () => aeadKey.Decrypt(iv, [.. ct, .. tag], aad).AsSpan().SequenceEqual(msg));
+            Outcome.Acceptable(result, () => aeadKey.Decrypt(iv, [.. ct, .. tag], associatedData: aad).AsSpan().SequenceEqual(msg));
             return;
         }
 
-        byte[] sealedBytes = aeadKey.Encrypt(iv, msg, aad);
+        byte[] sealedBytes = aeadKey.Encrypt(iv, msg, associatedData: aad);
         if (!sealedBytes.AsSpan().SequenceEqual([.. ct, .. tag]))
         {
             result.Fail(test.Id, "encryption did not produce the expected ciphertext and tag");
             return;
         }
 
-        byte[] opened = aeadKey.Decrypt(iv, sealedBytes, aad);
+        byte[] opened = aeadKey.Decrypt(iv, sealedBytes, associatedData: aad);
         byte[] detached = new byte[ct.Length];
         aeadKey.DecryptDetached(iv, ct, tag, detached, aad);
         if (!opened.AsSpan().SequenceEqual(msg) || !detached.AsSpan().SequenceEqual(msg))
@@ -90,7 +90,7 @@ public sealed class AeadSuite : IWycheproofSuite
         byte[] destination = new byte[ct.Length];
         destination.AsSpan().Fill(0xAA);
         Exception? detached = Outcome.Catch(() => key.DecryptDetached(iv, ct, tag, destination, aad));
-        Exception? combined = Outcome.Catch(() => key.Decrypt(iv, [.. ct, .. tag], aad));
+        Exception? combined = Outcome.Catch(() => key.Decrypt(iv, [.. ct, .. tag], associatedData: aad));
         if (detached is not AuthenticationTagMismatchException || combined is not AuthenticationTagMismatchException)
         {
             result.Fail(test.Id, $"invalid ciphertext was not rejected: {Outcome.Describe(detached)}, {Outcome.Describe(combined)}");
