@@ -14,7 +14,7 @@ namespace ContainerSec.Benchmarks;
 /// floor</b>: exactly the cryptographic operations an XX handshake of both sides must perform,
 /// called directly, with no state machine, no transcript bookkeeping and no key objects —</para>
 /// <list type="bullet">
-/// <item>X25519 (BouncyCastle's RFC 7748 code, which the handshake also uses): 2 ephemeral key
+/// <item>X25519 (BouncyCastle's RFC 7748 code, which the library's key agreement also uses): 2 ephemeral key
 /// generations and 6 agreements (ee, es, se on each side);</item>
 /// <item>HKDF over HMAC-SHA-256 (BCL): 6 two-output derivations (MixKey ×3 per side) and 2 for Split;</item>
 /// <item>AES-256-GCM (BCL <c>AesGcm</c>): a context for each of the 10 keys (3 handshake keys per
@@ -34,10 +34,10 @@ public class NoiseBenchmarks
 
     private readonly byte[] _buffer = new byte[256];
     private readonly byte[] _payload = new byte[64];
-    private NoiseKeyPair _initiatorStatic = null!;
-    private NoiseKeyPair _responderStatic = null!;
-    private NoiseKeyPair _initiatorStaticP256 = null!;
-    private NoiseKeyPair _responderStaticP256 = null!;
+    private KeyAgreementPrivateKey _initiatorStatic = null!;
+    private KeyAgreementPrivateKey _responderStatic = null!;
+    private KeyAgreementPrivateKey _initiatorStaticP256 = null!;
+    private KeyAgreementPrivateKey _responderStaticP256 = null!;
 
     private byte[] _floorInitiatorStatic = null!;
     private byte[] _floorResponderStatic = null!;
@@ -48,10 +48,10 @@ public class NoiseBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _initiatorStatic = NoiseKeyPair.Generate(NoiseDhFunction.X25519);
-        _responderStatic = NoiseKeyPair.Generate(NoiseDhFunction.X25519);
-        _initiatorStaticP256 = NoiseKeyPair.Generate(NoiseDhFunction.P256);
-        _responderStaticP256 = NoiseKeyPair.Generate(NoiseDhFunction.P256);
+        _initiatorStatic = KeyAgreementPrivateKey.Generate(KeyAgreementAlgorithm.X25519);
+        _responderStatic = KeyAgreementPrivateKey.Generate(KeyAgreementAlgorithm.X25519);
+        _initiatorStaticP256 = KeyAgreementPrivateKey.Generate(KeyAgreementAlgorithm.EcdhP256);
+        _responderStaticP256 = KeyAgreementPrivateKey.Generate(KeyAgreementAlgorithm.EcdhP256);
 
         _floorInitiatorStatic = Shared.RandomBytes(32);
         _floorResponderStatic = Shared.RandomBytes(32);
@@ -149,7 +149,7 @@ public class NoiseBenchmarks
     [Benchmark(Description = "NoiseHandshake XX P256 (both sides + Split)")]
     public byte HandshakeXxP256() => Handshake(XxP256, _initiatorStaticP256, _responderStaticP256);
 
-    private byte Handshake(NoiseProtocol protocol, NoiseKeyPair initiatorStatic, NoiseKeyPair responderStatic)
+    private byte Handshake(NoiseProtocol protocol, KeyAgreementPrivateKey initiatorStatic, KeyAgreementPrivateKey responderStatic)
     {
         using NoiseHandshake initiator = NoiseHandshake.CreateInitiator(protocol, initiatorStatic);
         using NoiseHandshake responder = NoiseHandshake.CreateResponder(protocol, responderStatic);
@@ -167,7 +167,7 @@ public class NoiseBenchmarks
         return _buffer[0];
     }
 
-    private static void RequireHandshake(NoiseProtocol protocol, NoiseKeyPair initiatorStatic, NoiseKeyPair responderStatic)
+    private static void RequireHandshake(NoiseProtocol protocol, KeyAgreementPrivateKey initiatorStatic, KeyAgreementPrivateKey responderStatic)
     {
         using NoiseHandshake initiator = NoiseHandshake.CreateInitiator(protocol, initiatorStatic);
         using NoiseHandshake responder = NoiseHandshake.CreateResponder(protocol, responderStatic);

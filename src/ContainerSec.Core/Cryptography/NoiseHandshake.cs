@@ -14,7 +14,7 @@ namespace ContainerSec.Cryptography;
 /// <remarks>
 /// <para>Calls out of turn (writing when a message is expected, reading when it is this side's
 /// turn to write, anything after completion except <see cref="GetHandshakeHash"/>,
-/// <see cref="GetRemoteStaticPublicKey"/> and one <see cref="Split"/>) throw
+/// <see cref="RemoteStaticPublicKey"/> and one <see cref="Split"/>) throw
 /// <see cref="InvalidOperationException"/>.</para>
 /// <para>A <see cref="ReadMessage(ReadOnlySpan{byte}, Span{byte})"/> that fails — a tag mismatch
 /// (<see cref="AuthenticationTagMismatchException"/>: tampering, a substituted key, a different
@@ -29,7 +29,7 @@ namespace ContainerSec.Cryptography;
 /// specification and in <c>docs/handshake.md</c>.</para>
 /// <para>The remote static key, when the pattern transmits one, is only authenticated as "the
 /// holder of this key": the caller must check it against what it trusts
-/// (<see cref="GetRemoteStaticPublicKey"/>). Instances are not thread-safe.</para>
+/// (<see cref="RemoteStaticPublicKey"/>). Instances are not thread-safe.</para>
 /// </remarks>
 public sealed class NoiseHandshake : IDisposable
 {
@@ -40,12 +40,12 @@ public sealed class NoiseHandshake : IDisposable
     public const int PreSharedKeySize = 32;
 
     private readonly NoiseSymmetricState _symmetric;
-    private readonly NoiseKeyPair? _localStatic;
-    private readonly NoiseDhKey? _fixedEphemeral;
+    private readonly KeyAgreementPrivateKey? _localStatic;
+    private readonly KeyAgreementPrivateKey? _fixedEphemeral;
     private readonly SecretBytes? _preSharedKey;
-    private NoiseDhKey? _ephemeral;
-    private byte[]? _remoteStatic;
-    private byte[]? _remoteEphemeral;
+    private KeyAgreementPrivateKey? _ephemeral;
+    private KeyAgreementPublicKey? _remoteStatic;
+    private KeyAgreementPublicKey? _remoteEphemeral;
     private int _messageIndex;
     private bool _failed;
     private bool _split;
@@ -54,8 +54,8 @@ public sealed class NoiseHandshake : IDisposable
     private NoiseCipherState? _initiatorToResponder;
     private NoiseCipherState? _responderToInitiator;
 
-    private NoiseHandshake(NoiseProtocol protocol, bool initiator, NoiseKeyPair? localStatic, ReadOnlySpan<byte> remoteStatic,
-        ReadOnlySpan<byte> prologue, ReadOnlySpan<byte> preSharedKey, NoiseDhKey? fixedEphemeral)
+    private NoiseHandshake(NoiseProtocol protocol, bool initiator, KeyAgreementPrivateKey? localStatic, KeyAgreementPublicKey? remoteStatic,
+        ReadOnlySpan<byte> prologue, ReadOnlySpan<byte> preSharedKey, KeyAgreementPrivateKey? fixedEphemeral)
     {
         Protocol = protocol;
         IsInitiator = initiator;
@@ -66,17 +66,13 @@ public sealed class NoiseHandshake : IDisposable
             _preSharedKey = SecretBytes.Copy(preSharedKey);
         }
 
-        if (!remoteStatic.IsEmpty)
-        {
-            _remoteStatic = remoteStatic.ToArray();
-        }
-
+        _remoteStatic = remoteStatic;
         _symmetric = new NoiseSymmetricState(protocol.NameBytes);
         _symmetric.MixHash(prologue);
         if (protocol.Pattern.ResponderPreMessage.Length > 0)
         {
             // "<- s": the only pre-message of the patterns offered (N, NK, IK).
-            _symmetric.MixHash(initiator ? _remoteStatic : localStatic!.PublicKey);
+            _symmetric.MixHash(initiator ? remoteStatic!.RawBytes : localStatic!.PublicKey.RawBytes);
         }
     }
 
@@ -105,7 +101,7 @@ public sealed class NoiseHandshake : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="protocol"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A key is missing, not needed, of the wrong DH function or of the wrong size.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="localStaticKey"/> was disposed.</exception>
-    public static NoiseHandshake CreateInitiator(NoiseProtocol protocol, NoiseKeyPair? localStaticKey = null, ReadOnlySpan<byte> remoteStaticPublicKey = default,
+    public static NoiseHandshake CreateInitiator(NoiseProtocol protocol, KeyAgreementPrivateKey? localStaticKey = null, KeyAgreementPublicKey? remoteStaticPublicKey = null,
         ReadOnlySpan<byte> prologue = default, ReadOnlySpan<byte> preSharedKey = default)
     {
         return Create(protocol, initiator: true, localStaticKey, remoteStaticPublicKey, prologue, preSharedKey, fixedEphemeral: null);
@@ -122,39 +118,39 @@ public sealed class NoiseHandshake : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="protocol"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A key is missing, not needed, of the wrong DH function or of the wrong size.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="localStaticKey"/> was disposed.</exception>
-    public static NoiseHandshake CreateResponder(NoiseProtocol protocol, NoiseKeyPair? localStaticKey = null,
+    public static NoiseHandshake CreateResponder(NoiseProtocol protocol, KeyAgreementPrivateKey? localStaticKey = null,
         ReadOnlySpan<byte> prologue = default, ReadOnlySpan<byte> preSharedKey = default)
     {
-        return Create(protocol, initiator: false, localStaticKey, default, prologue, preSharedKey, fixedEphemeral: null);
+        return Create(protocol, initiator: false, localStaticKey, null, prologue, preSharedKey, fixedEphemeral: null);
     }
 
     /// <summary>
     /// The factory behind both public ones; <paramref name="fixedEphemeral"/> replaces the generated
     /// ephemeral key, for the test vectors only. The handshake does not dispose it.
     /// </summary>
-    internal static NoiseHandshake Create(NoiseProtocol protocol, bool initiator, NoiseKeyPair? localStaticKey, ReadOnlySpan<byte> remoteStaticPublicKey,
-        ReadOnlySpan<byte> prologue, ReadOnlySpan<byte> preSharedKey, NoiseKeyPair? fixedEphemeral)
+    internal static NoiseHandshake Create(NoiseProtocol protocol, bool initiator, KeyAgreementPrivateKey? localStaticKey, KeyAgreementPublicKey? remoteStaticPublicKey,
+        ReadOnlySpan<byte> prologue, ReadOnlySpan<byte> preSharedKey, KeyAgreementPrivateKey? fixedEphemeral)
     {
         ArgumentNullException.ThrowIfNull(protocol);
         NoisePattern pattern = protocol.Pattern;
-        NoiseDhFunction dh = protocol.DhFunction;
+        KeyAgreementAlgorithm dh = protocol.KeyAgreement;
 
         bool needsStatic = initiator ? pattern.InitiatorHasStaticKey : pattern.ResponderHasStaticKey;
         CheckPresence(localStaticKey is not null, needsStatic, nameof(localStaticKey), "local static key");
         if (localStaticKey is not null)
         {
-            localStaticKey.ThrowIfDisposed();
-            if (localStaticKey.DhFunction != dh)
+            ObjectDisposedException.ThrowIf(localStaticKey.IsDisposed, localStaticKey);
+            if (!ReferenceEquals(localStaticKey.Algorithm, dh))
             {
-                throw new ArgumentException($"The local static key is for {localStaticKey.DhFunction.Name}; the protocol uses {dh.Name}.", nameof(localStaticKey));
+                throw Error.AlgorithmMismatch(nameof(localStaticKey), dh.Name, localStaticKey.Algorithm.Name);
             }
         }
 
         bool needsRemote = initiator && pattern.InitiatorKnowsResponderStaticKey;
-        CheckPresence(!remoteStaticPublicKey.IsEmpty, needsRemote, nameof(remoteStaticPublicKey), "remote static public key");
-        if (needsRemote && remoteStaticPublicKey.Length != dh.PublicKeySizeInBytes)
+        CheckPresence(remoteStaticPublicKey is not null, needsRemote, nameof(remoteStaticPublicKey), "remote static public key");
+        if (remoteStaticPublicKey is not null && !ReferenceEquals(remoteStaticPublicKey.Algorithm, dh))
         {
-            Error.ThrowWrongSize(nameof(remoteStaticPublicKey), $"{dh.Name} public key", dh.PublicKeySizeInBytes, remoteStaticPublicKey.Length);
+            throw Error.AlgorithmMismatch(nameof(remoteStaticPublicKey), dh.Name, remoteStaticPublicKey.Algorithm.Name);
         }
 
         CheckPresence(!preSharedKey.IsEmpty, pattern.HasPreSharedKey, nameof(preSharedKey), "pre-shared key");
@@ -163,12 +159,12 @@ public sealed class NoiseHandshake : IDisposable
             Error.ThrowWrongSize(nameof(preSharedKey), "pre-shared key", PreSharedKeySize, preSharedKey.Length);
         }
 
-        if (fixedEphemeral is not null && fixedEphemeral.DhFunction != dh)
+        if (fixedEphemeral is not null && !ReferenceEquals(fixedEphemeral.Algorithm, dh))
         {
-            throw new ArgumentException("The fixed ephemeral key is for another DH function.", nameof(fixedEphemeral));
+            throw Error.AlgorithmMismatch(nameof(fixedEphemeral), dh.Name, fixedEphemeral.Algorithm.Name);
         }
 
-        return new NoiseHandshake(protocol, initiator, localStaticKey, remoteStaticPublicKey, prologue, preSharedKey, fixedEphemeral?.Key);
+        return new NoiseHandshake(protocol, initiator, localStaticKey, remoteStaticPublicKey, prologue, preSharedKey, fixedEphemeral);
     }
 
     /// <summary>The size of the next message this side writes for a payload of <paramref name="payloadLength"/> bytes.</summary>
@@ -238,7 +234,7 @@ public sealed class NoiseHandshake : IDisposable
             Error.ThrowOverlap(nameof(destination));
         }
 
-        _localStatic?.ThrowIfDisposed();
+        ThrowIfStaticKeyDisposed();
         try
         {
             int offset = 0;
@@ -247,14 +243,14 @@ public sealed class NoiseHandshake : IDisposable
                 switch (token)
                 {
                     case NoiseToken.E:
-                        _ephemeral = _fixedEphemeral ?? Protocol.DhFunction.GenerateKey();
-                        ReadOnlySpan<byte> ephemeralPublic = _ephemeral.PublicKey;
+                        _ephemeral = _fixedEphemeral ?? KeyAgreementPrivateKey.Generate(Protocol.KeyAgreement);
+                        ReadOnlySpan<byte> ephemeralPublic = _ephemeral.PublicKey.RawBytes;
                         ephemeralPublic.CopyTo(destination[offset..]);
                         offset += ephemeralPublic.Length;
                         MixEphemeral(ephemeralPublic);
                         break;
                     case NoiseToken.S:
-                        offset += _symmetric.EncryptAndHash(_localStatic!.PublicKey, destination[offset..]);
+                        offset += _symmetric.EncryptAndHash(_localStatic!.PublicKey.RawBytes, destination[offset..]);
                         break;
                     default:
                         MixToken(token);
@@ -329,25 +325,28 @@ public sealed class NoiseHandshake : IDisposable
             Error.ThrowOverlap(nameof(payloadDestination));
         }
 
-        _localStatic?.ThrowIfDisposed();
+        ThrowIfStaticKeyDisposed();
         try
         {
-            int publicKeySize = Protocol.DhFunction.PublicKeySizeInBytes;
+            KeyAgreementAlgorithm dh = Protocol.KeyAgreement;
+            int publicKeySize = dh.PublicKeySizeInBytes;
+            Span<byte> staticPublic = stackalloc byte[publicKeySize];
             int offset = 0;
             foreach (NoiseToken token in tokens)
             {
                 switch (token)
                 {
                     case NoiseToken.E:
-                        _remoteEphemeral = message.Slice(offset, publicKeySize).ToArray();
+                        // Import validates the key (P-256: on the curve) before anything uses it.
+                        ReadOnlySpan<byte> ephemeralPublic = message.Slice(offset, publicKeySize);
+                        _remoteEphemeral = KeyAgreementPublicKey.Import(dh, ephemeralPublic);
                         offset += publicKeySize;
-                        MixEphemeral(_remoteEphemeral);
+                        MixEphemeral(ephemeralPublic);
                         break;
                     case NoiseToken.S:
                         int length = _symmetric.GetCiphertextSize(publicKeySize);
-                        byte[] remoteStatic = new byte[publicKeySize];
-                        _symmetric.DecryptAndHash(message.Slice(offset, length), remoteStatic);
-                        _remoteStatic = remoteStatic;
+                        _symmetric.DecryptAndHash(message.Slice(offset, length), staticPublic);
+                        _remoteStatic = KeyAgreementPublicKey.Import(dh, staticPublic);
                         offset += length;
                         break;
                     default:
@@ -385,17 +384,13 @@ public sealed class NoiseHandshake : IDisposable
     }
 
     /// <summary>
-    /// Returns the remote party's static public key: the one given to <see cref="CreateInitiator"/>,
-    /// or the one received during the handshake (available as soon as the message carrying it was
-    /// read). <see langword="null"/> when the pattern gives this side none (NN; the responder in N and NK)
-    /// or it has not been received yet. The caller must decide whether to trust it.
+    /// The remote party's static public key: the one given to <see cref="CreateInitiator"/>, or the
+    /// one received during the handshake (set as soon as the message carrying it was read and
+    /// authenticated). <see langword="null"/> when the pattern gives this side none (NN; the
+    /// responder in N and NK) or it has not been received yet. The handshake proves only that the
+    /// peer holds the matching private key: the caller must decide whether to trust the key.
     /// </summary>
-    /// <exception cref="ObjectDisposedException">The handshake was disposed.</exception>
-    public byte[]? GetRemoteStaticPublicKey()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return (byte[]?)_remoteStatic?.Clone();
-    }
+    public KeyAgreementPublicKey? RemoteStaticPublicKey => _remoteStatic;
 
     /// <summary>
     /// Split() (§5.2): returns the transport with the two cipher states of the session, for this
@@ -454,7 +449,7 @@ public sealed class NoiseHandshake : IDisposable
     /// <summary>The size of a message for the given tokens and payload, and whether its payload is encrypted.</summary>
     private int Layout(NoiseToken[] tokens, int payloadLength, out bool payloadEncrypted)
     {
-        int publicKeySize = Protocol.DhFunction.PublicKeySizeInBytes;
+        int publicKeySize = Protocol.KeyAgreement.PublicKeySizeInBytes;
         bool hasKey = _symmetric.HasKey;
         long size = 0;
         foreach (NoiseToken token in tokens)
@@ -504,14 +499,14 @@ public sealed class NoiseHandshake : IDisposable
                 }
                 else
                 {
-                    MixDh(_localStatic?.Key, _remoteEphemeral);
+                    MixDh(_localStatic, _remoteEphemeral);
                 }
 
                 break;
             case NoiseToken.Se:
                 if (IsInitiator)
                 {
-                    MixDh(_localStatic?.Key, _remoteEphemeral);
+                    MixDh(_localStatic, _remoteEphemeral);
                 }
                 else
                 {
@@ -520,7 +515,7 @@ public sealed class NoiseHandshake : IDisposable
 
                 break;
             case NoiseToken.Ss:
-                MixDh(_localStatic?.Key, _remoteStatic);
+                MixDh(_localStatic, _remoteStatic);
                 break;
             case NoiseToken.Psk:
                 _symmetric.MixKeyAndHash(_preSharedKey!.Span);
@@ -530,7 +525,9 @@ public sealed class NoiseHandshake : IDisposable
         }
     }
 
-    private void MixDh(NoiseDhKey? local, byte[]? remote)
+    /// <summary>MixKey(DH(local, remote)); the raw DH output goes straight into Noise's HKDF and is zeroed.</summary>
+    /// <exception cref="CryptographicException">X25519 gave an all-zero output (a small-order peer key).</exception>
+    private void MixDh(KeyAgreementPrivateKey? local, KeyAgreementPublicKey? remote)
     {
         if (local is null || remote is null)
         {
@@ -538,16 +535,9 @@ public sealed class NoiseHandshake : IDisposable
             throw new InvalidOperationException("The handshake pattern uses a key that this side does not have.");
         }
 
-        Span<byte> shared = stackalloc byte[Protocol.DhFunction.SharedSecretSizeInBytes];
-        try
-        {
-            local.Agree(remote, shared);
-            _symmetric.MixKey(shared);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(shared);
-        }
+        using SharedSecret shared = local.Agree(remote);
+        _symmetric.MixKey(shared.RawBytes);
+        shared.ThrowIfDisposedAfterUse();
     }
 
     private void Advance()
@@ -577,6 +567,14 @@ public sealed class NoiseHandshake : IDisposable
         }
 
         _ephemeral = null;
+    }
+
+    private void ThrowIfStaticKeyDisposed()
+    {
+        if (_localStatic is not null)
+        {
+            ObjectDisposedException.ThrowIf(_localStatic.IsDisposed, _localStatic);
+        }
     }
 
     private void ThrowIfUnusable(bool write)

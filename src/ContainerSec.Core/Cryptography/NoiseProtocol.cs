@@ -4,38 +4,48 @@ using System.Text;
 namespace ContainerSec.Cryptography;
 
 /// <summary>
-/// A complete Noise protocol: a <see cref="NoisePattern"/> and a <see cref="NoiseDhFunction"/>,
-/// always with the cipher <c>AESGCM</c> (AES-256-GCM) and the hash <c>SHA256</c>, as in
+/// A complete Noise protocol: a <see cref="NoisePattern"/> and a DH function, always with the
+/// cipher <c>AESGCM</c> (AES-256-GCM) and the hash <c>SHA256</c>, as in
 /// <c>Noise_XX_25519_AESGCM_SHA256</c>. Other ciphers and hashes are not offered.
 /// </summary>
+/// <remarks>
+/// <para>The DH function is a <see cref="KeyAgreementAlgorithm"/>: <see cref="KeyAgreementAlgorithm.X25519"/>
+/// (Noise name <c>25519</c>, as specified) or <see cref="KeyAgreementAlgorithm.EcdhP256"/> (Noise name
+/// <c>P256</c>, this library's documented extension: public keys are the 65-byte uncompressed point
+/// <c>04 ‖ X ‖ Y</c>, DH outputs the 32-byte x-coordinate; not interoperable with other Noise
+/// libraries). See <c>docs/handshake.md</c>.</para>
+/// </remarks>
 public sealed class NoiseProtocol
 {
-    private NoiseProtocol(NoisePattern pattern, NoiseDhFunction dh)
+    private NoiseProtocol(NoisePattern pattern, KeyAgreementAlgorithm keyAgreement, string dhName)
     {
         Pattern = pattern;
-        DhFunction = dh;
-        Name = $"Noise_{pattern.Name}_{dh.Name}_AESGCM_SHA256";
+        KeyAgreement = keyAgreement;
+        Name = $"Noise_{pattern.Name}_{dhName}_AESGCM_SHA256";
         NameBytes = Encoding.ASCII.GetBytes(Name);
     }
 
     /// <summary>The handshake pattern.</summary>
     public NoisePattern Pattern { get; }
 
-    /// <summary>The DH function.</summary>
-    public NoiseDhFunction DhFunction { get; }
+    /// <summary>The DH function: <see cref="KeyAgreementAlgorithm.X25519"/> or <see cref="KeyAgreementAlgorithm.EcdhP256"/>.</summary>
+    public KeyAgreementAlgorithm KeyAgreement { get; }
 
     /// <summary>The full protocol name, such as <c>Noise_XX_25519_AESGCM_SHA256</c>; it is hashed into the transcript.</summary>
     public string Name { get; }
 
     internal byte[] NameBytes { get; }
 
-    /// <summary>The protocol for <paramref name="pattern"/> over <paramref name="dhFunction"/> with AESGCM and SHA256.</summary>
+    /// <summary>The protocol for <paramref name="pattern"/> over <paramref name="keyAgreement"/> with AESGCM and SHA256.</summary>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public static NoiseProtocol Create(NoisePattern pattern, NoiseDhFunction dhFunction)
+    /// <exception cref="ArgumentException"><paramref name="keyAgreement"/> is neither X25519 nor ECDH P-256 (P-384 and P-521 are not offered for Noise).</exception>
+    public static NoiseProtocol Create(NoisePattern pattern, KeyAgreementAlgorithm keyAgreement)
     {
         ArgumentNullException.ThrowIfNull(pattern);
-        ArgumentNullException.ThrowIfNull(dhFunction);
-        return new NoiseProtocol(pattern, dhFunction);
+        ArgumentNullException.ThrowIfNull(keyAgreement);
+        string dhName = DhName(keyAgreement)
+            ?? throw new ArgumentException($"{keyAgreement.Name} is not offered for Noise: use X25519 or ECDH P-256.", nameof(keyAgreement));
+        return new NoiseProtocol(pattern, keyAgreement, dhName);
     }
 
     /// <summary>Parses a protocol name such as <c>Noise_IK_25519_AESGCM_SHA256</c> or <c>Noise_XX_P256_AESGCM_SHA256</c>.</summary>
@@ -61,22 +71,27 @@ public sealed class NoiseProtocol
             return false;
         }
 
-        NoiseDhFunction? dh = parts[2] switch
+        KeyAgreementAlgorithm? keyAgreement = parts[2] switch
         {
-            "25519" => NoiseDhFunction.X25519,
-            "P256" => NoiseDhFunction.P256,
+            "25519" => KeyAgreementAlgorithm.X25519,
+            "P256" => KeyAgreementAlgorithm.EcdhP256,
             _ => null,
         };
         NoisePattern? pattern = Array.Find(NoisePattern.All, p => p.Name == parts[1]);
-        if (dh is null || pattern is null)
+        if (keyAgreement is null || pattern is null)
         {
             return false;
         }
 
-        protocol = new NoiseProtocol(pattern, dh);
+        protocol = new NoiseProtocol(pattern, keyAgreement, parts[2]);
         return true;
     }
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+
+    private static string? DhName(KeyAgreementAlgorithm keyAgreement) =>
+        ReferenceEquals(keyAgreement, KeyAgreementAlgorithm.X25519) ? "25519"
+        : ReferenceEquals(keyAgreement, KeyAgreementAlgorithm.EcdhP256) ? "P256"
+        : null;
 }

@@ -26,6 +26,13 @@ internal static class Error
     public static InvalidOperationException NotExportable(string keyType) =>
         new($"This {keyType} was not created with KeyExportPolicy.AllowPlaintextExport; its bytes cannot be exported.");
 
+    /// <summary>Key bytes from outside (a peer, a file) that are not a valid key of the algorithm.</summary>
+    public static System.Security.Cryptography.CryptographicException InvalidKey(string algorithm, string what, string reason, Exception? inner = null) =>
+        new($"The {what} is not a valid {algorithm} key: {reason}.", inner);
+
+    public static ArgumentException AlgorithmMismatch(string paramName, string expected, string actual) =>
+        new($"The key is for {actual}, but {expected} is required.", paramName);
+
     public static ArgumentException UnknownAlgorithm(string paramName) =>
         new("The algorithm is not one of the library's algorithms.", paramName);
 

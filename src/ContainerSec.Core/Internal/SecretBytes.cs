@@ -24,6 +24,14 @@ internal sealed class SecretBytes : IDisposable
         return secret;
     }
 
+    /// <summary>Zeroed bytes for an operation to write its secret output into.</summary>
+    public static SecretBytes Zeroed(int length)
+    {
+        var secret = new SecretBytes(length);
+        System.Array.Clear(secret._bytes);
+        return secret;
+    }
+
     public static SecretBytes Random(int length)
     {
         var secret = new SecretBytes(length);

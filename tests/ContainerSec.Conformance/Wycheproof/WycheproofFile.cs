@@ -30,6 +30,11 @@ public readonly struct WycheproofCase
 
     public bool IsAcceptable => Result == "acceptable";
 
+    /// <summary>The case's <c>flags</c> (keys into the file's <c>notes</c>); empty when absent.</summary>
+    public IReadOnlyList<string> Flags => _element.TryGetProperty("flags", out JsonElement flags)
+        ? [.. flags.EnumerateArray().Select(f => f.GetString() ?? "")]
+        : [];
+
     public byte[] Bytes(string name) => Convert.FromHexString(_element.GetProperty(name).GetString() ?? "");
 
     public int Number(string name) => _element.GetProperty(name).GetInt32();

@@ -17,7 +17,14 @@ public static class Algorithms
 
     public static IReadOnlyList<HashFunction> Hash { get; } = Singletons<HashFunction>();
 
+    public static IReadOnlyList<KeyAgreementAlgorithm> KeyAgreement { get; } = Singletons<KeyAgreementAlgorithm>();
+
     public static TheoryData<AeadAlgorithm> AeadData => Data(Aead);
+
+    public static TheoryData<KeyAgreementAlgorithm> KeyAgreementData => Data(KeyAgreement);
+
+    /// <summary>The NIST-curve ECDH algorithms only.</summary>
+    public static TheoryData<KeyAgreementAlgorithm> EcdhData => Data(KeyAgreement.Where(a => a.Name.StartsWith("ECDH", StringComparison.Ordinal)));
 
     public static TheoryData<MacAlgorithm> MacData => Data(Mac);
 
@@ -99,6 +106,28 @@ public sealed class AlgorithmsRegistryTests
         Assert.Contains(MacAlgorithm.HmacSha384, Algorithms.Mac);
         Assert.Contains(MacAlgorithm.HmacSha512, Algorithms.Mac);
         Assert.Equal(Algorithms.Mac.Count, Algorithms.Mac.Select(a => a.Name).Distinct().Count());
+    }
+
+    [Fact]
+    public void Registry_KeyAgreementAlgorithms_ContainsEveryKnownSingletonOnce()
+    {
+        Assert.Equal(4, Algorithms.KeyAgreement.Count);
+        Assert.Contains(KeyAgreementAlgorithm.EcdhP256, Algorithms.KeyAgreement);
+        Assert.Contains(KeyAgreementAlgorithm.EcdhP384, Algorithms.KeyAgreement);
+        Assert.Contains(KeyAgreementAlgorithm.EcdhP521, Algorithms.KeyAgreement);
+        Assert.Contains(KeyAgreementAlgorithm.X25519, Algorithms.KeyAgreement);
+        Assert.Equal(Algorithms.KeyAgreement.Count, Algorithms.KeyAgreement.Select(a => a.Name).Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(Algorithms.KeyAgreementData), MemberType = typeof(Algorithms))]
+    public void KeyAgreementAlgorithm_Sizes_MatchTheCurve(KeyAgreementAlgorithm algorithm)
+    {
+        int expected = algorithm.Name switch { "ECDH-P256" => 32, "ECDH-P384" => 48, "ECDH-P521" => 66, "X25519" => 32, _ => -1 };
+        Assert.Equal(expected, algorithm.PrivateKeySizeInBytes);
+        Assert.Equal(expected, algorithm.SharedSecretSizeInBytes);
+        Assert.Equal(algorithm == KeyAgreementAlgorithm.X25519 ? 32 : 1 + (2 * expected), algorithm.PublicKeySizeInBytes);
+        Assert.Equal(algorithm.Name, algorithm.ToString());
     }
 
     [Fact]

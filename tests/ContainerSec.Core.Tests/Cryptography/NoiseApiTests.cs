@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using ContainerSec.Cryptography;
-using Org.BouncyCastle.Crypto.Parameters;
 
 namespace ContainerSec.Tests.Cryptography;
 
@@ -23,8 +22,8 @@ public sealed class NoiseApiTests
 
         Assert.Equal(name, protocol.Name);
         Assert.Equal(name, protocol.ToString());
-        Assert.Same(protocol.Pattern, NoiseProtocol.Create(protocol.Pattern, protocol.DhFunction).Pattern);
-        Assert.Equal(name, NoiseProtocol.Create(protocol.Pattern, protocol.DhFunction).Name);
+        Assert.Same(protocol.Pattern, NoiseProtocol.Create(protocol.Pattern, protocol.KeyAgreement).Pattern);
+        Assert.Equal(name, NoiseProtocol.Create(protocol.Pattern, protocol.KeyAgreement).Name);
     }
 
     [Theory]
@@ -187,16 +186,16 @@ public sealed class NoiseApiTests
         NoiseProtocol nk = NoiseProtocol.Parse("Noise_NK_25519_AESGCM_SHA256");
         NoiseProtocol nn = NoiseProtocol.Parse("Noise_NN_25519_AESGCM_SHA256");
         NoiseProtocol psk = NoiseProtocol.Parse("Noise_XXpsk3_25519_AESGCM_SHA256");
-        using NoiseKeyPair key = NoiseKeyPair.Generate(NoiseDhFunction.X25519);
-        using NoiseKeyPair p256 = NoiseKeyPair.Generate(NoiseDhFunction.P256);
-        byte[] remote = key.PublicKey.ToArray();
+        using KeyAgreementPrivateKey key = KeyAgreementPrivateKey.Generate(KeyAgreementAlgorithm.X25519);
+        using KeyAgreementPrivateKey p256 = KeyAgreementPrivateKey.Generate(KeyAgreementAlgorithm.EcdhP256);
+        KeyAgreementPublicKey remote = key.PublicKey;
 
         Assert.Equal("localStaticKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(xx)).ParamName);
         Assert.Equal("localStaticKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateResponder(nk)).ParamName);
         Assert.Equal("localStaticKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(nn, key)).ParamName);
         Assert.Equal("localStaticKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(xx, p256)).ParamName);
         Assert.Equal("remoteStaticPublicKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(nk)).ParamName);
-        Assert.Equal("remoteStaticPublicKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(nk, remoteStaticPublicKey: remote.AsSpan(0, 31))).ParamName);
+        Assert.Equal("remoteStaticPublicKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(nk, remoteStaticPublicKey: p256.PublicKey)).ParamName);
         Assert.Equal("remoteStaticPublicKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(xx, key, remote)).ParamName);
         Assert.Equal("preSharedKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(psk, key)).ParamName);
         Assert.Equal("preSharedKey", Assert.Throws<ArgumentException>(() => NoiseHandshake.CreateInitiator(psk, key, preSharedKey: new byte[31])).ParamName);
@@ -207,7 +206,7 @@ public sealed class NoiseApiTests
     [Fact]
     public void Create_DisposedStaticKey_ThrowsObjectDisposed()
     {
-        NoiseKeyPair key = NoiseKeyPair.Generate(NoiseDhFunction.X25519);
+        KeyAgreementPrivateKey key = KeyAgreementPrivateKey.Generate(KeyAgreementAlgorithm.X25519);
         key.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => NoiseHandshake.CreateInitiator(NoiseProtocol.Parse("Noise_XX_25519_AESGCM_SHA256"), key));
@@ -231,63 +230,35 @@ public sealed class NoiseApiTests
     {
         using var peers = new NoiseTestPeers(NoiseProtocol.Parse("Noise_XX_25519_AESGCM_SHA256"));
         peers.Responder.ReadMessage(peers.Initiator.WriteMessage([]));
-        Assert.Null(peers.Initiator.GetRemoteStaticPublicKey());
+        Assert.Null(peers.Initiator.RemoteStaticPublicKey?.Export());
 
         peers.Initiator.ReadMessage(peers.Responder.WriteMessage([]));
 
-        Assert.Equal(peers.ResponderStatic!.PublicKey.ToArray(), peers.Initiator.GetRemoteStaticPublicKey());
+        Assert.Equal(peers.ResponderStatic!.PublicKey.Export(), peers.Initiator.RemoteStaticPublicKey?.Export());
         Assert.False(peers.Initiator.IsComplete);
     }
 
     [Fact]
-    public void KeyPair_X25519_PublicKeyEqualsBouncyCastle()
+    public void Protocol_P256Extension_Uses65BytePointsAnd25519Uses32ByteKeys()
     {
-        byte[] privateKey = TestBytes.Random(32);
-        using NoiseKeyPair pair = NoiseKeyPair.Import(NoiseDhFunction.X25519, privateKey);
-
-        byte[] expected = new X25519PrivateKeyParameters(privateKey).GeneratePublicKey().GetEncoded();
-
-        Assert.Equal(expected, pair.PublicKey.ToArray());
+        Assert.Same(KeyAgreementAlgorithm.EcdhP256, NoiseProtocol.Parse("Noise_XX_P256_AESGCM_SHA256").KeyAgreement);
+        Assert.Same(KeyAgreementAlgorithm.X25519, NoiseProtocol.Parse("Noise_XX_25519_AESGCM_SHA256").KeyAgreement);
+        Assert.Equal("Noise_IK_P256_AESGCM_SHA256", NoiseProtocol.Create(NoisePattern.IK, KeyAgreementAlgorithm.EcdhP256).Name);
+        Assert.Equal("keyAgreement", Assert.Throws<ArgumentException>(() => NoiseProtocol.Create(NoisePattern.XX, KeyAgreementAlgorithm.EcdhP384)).ParamName);
+        Assert.Equal("keyAgreement", Assert.Throws<ArgumentException>(() => NoiseProtocol.Create(NoisePattern.XX, KeyAgreementAlgorithm.EcdhP521)).ParamName);
+        Assert.Throws<ArgumentNullException>(() => NoiseProtocol.Create(null!, KeyAgreementAlgorithm.X25519));
     }
 
     [Fact]
-    public void KeyPair_P256_ImportRoundTripsAndPublicKeyIsUncompressedPointOfScalar()
+    public void WriteMessage_StaticKeyDisposedAfterCreate_ObjectDisposedAndHandshakeUnusable()
     {
-        using NoiseKeyPair generated = NoiseKeyPair.Generate(NoiseDhFunction.P256, KeyExportPolicy.AllowPlaintextExport);
-        byte[] scalar = generated.ExportPrivateKey();
-        using NoiseKeyPair imported = NoiseKeyPair.Import(NoiseDhFunction.P256, scalar);
+        NoiseProtocol protocol = NoiseProtocol.Parse("Noise_IK_25519_AESGCM_SHA256");
+        using KeyAgreementPrivateKey responder = KeyAgreementPrivateKey.Generate(protocol.KeyAgreement);
+        KeyAgreementPrivateKey key = KeyAgreementPrivateKey.Generate(protocol.KeyAgreement);
+        using NoiseHandshake initiator = NoiseHandshake.CreateInitiator(protocol, key, responder.PublicKey);
+        key.Dispose();
 
-        Assert.Equal(65, generated.PublicKey.Length);
-        Assert.Equal(0x04, generated.PublicKey[0]);
-        Assert.Equal(generated.PublicKey.ToArray(), imported.PublicKey.ToArray());
-    }
-
-    [Fact]
-    public void KeyPair_P256_ScalarZeroOrAboveOrder_Refused()
-    {
-        Assert.ThrowsAny<CryptographicException>(() => NoiseKeyPair.Import(NoiseDhFunction.P256, new byte[32]));
-        Assert.ThrowsAny<CryptographicException>(() => NoiseKeyPair.Import(NoiseDhFunction.P256, TestBytes.Filled(32, 0xFF)));
-    }
-
-    [Fact]
-    public void KeyPair_ExportPolicyDisposeAndToString_FollowKeyObjectRules()
-    {
-        byte[] privateKey = TestBytes.Random(32);
-        using NoiseKeyPair locked = NoiseKeyPair.Import(NoiseDhFunction.X25519, privateKey);
-        NoiseKeyPair exportable = NoiseKeyPair.Import(NoiseDhFunction.X25519, privateKey, KeyExportPolicy.AllowPlaintextExport);
-
-        Assert.Throws<InvalidOperationException>(() => locked.ExportPrivateKey());
-        Assert.Throws<InvalidOperationException>(() => locked.ExportPrivateKey(new byte[32]));
-        Assert.Equal(privateKey, exportable.ExportPrivateKey());
-        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => exportable.ExportPrivateKey(new byte[31])).ParamName);
-        Assert.Equal("privateKey", Assert.Throws<ArgumentException>(() => NoiseKeyPair.Import(NoiseDhFunction.X25519, new byte[31])).ParamName);
-        TestBytes.AssertDoesNotReveal(locked.ToString(), privateKey);
-        Assert.Contains("25519", locked.ToString(), StringComparison.Ordinal);
-
-        exportable.Dispose();
-        exportable.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => exportable.ExportPrivateKey());
-        Assert.Equal(32, exportable.PublicKey.Length);
+        Assert.Throws<ObjectDisposedException>(() => initiator.WriteMessage([]));
     }
 
     [Fact]

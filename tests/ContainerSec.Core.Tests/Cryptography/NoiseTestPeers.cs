@@ -9,23 +9,23 @@ namespace ContainerSec.Tests.Cryptography;
 internal sealed class NoiseTestPeers : IDisposable
 {
     public NoiseTestPeers(NoiseProtocol protocol, byte[]? initiatorPrologue = null, byte[]? responderPrologue = null,
-        byte[]? initiatorPsk = null, byte[]? responderPsk = null, NoiseKeyPair? responderStaticOverride = null)
+        byte[]? initiatorPsk = null, byte[]? responderPsk = null, KeyAgreementPrivateKey? responderStaticOverride = null)
     {
         Protocol = protocol;
         NoisePattern pattern = protocol.Pattern;
-        InitiatorStatic = pattern.InitiatorHasStaticKey ? NoiseKeyPair.Generate(protocol.DhFunction) : null;
-        ResponderStatic = pattern.ResponderHasStaticKey ? NoiseKeyPair.Generate(protocol.DhFunction) : null;
+        InitiatorStatic = pattern.InitiatorHasStaticKey ? KeyAgreementPrivateKey.Generate(protocol.KeyAgreement) : null;
+        ResponderStatic = pattern.ResponderHasStaticKey ? KeyAgreementPrivateKey.Generate(protocol.KeyAgreement) : null;
         byte[] psk = pattern.HasPreSharedKey ? TestBytes.Random(32) : [];
-        byte[] remoteStatic = pattern.InitiatorKnowsResponderStaticKey ? ResponderStatic!.PublicKey.ToArray() : [];
+        KeyAgreementPublicKey? remoteStatic = pattern.InitiatorKnowsResponderStaticKey ? ResponderStatic!.PublicKey : null;
         Initiator = NoiseHandshake.CreateInitiator(protocol, InitiatorStatic, remoteStatic, initiatorPrologue ?? "prologue"u8.ToArray(), initiatorPsk ?? psk);
         Responder = NoiseHandshake.CreateResponder(protocol, responderStaticOverride ?? ResponderStatic, responderPrologue ?? "prologue"u8.ToArray(), responderPsk ?? psk);
     }
 
     public NoiseProtocol Protocol { get; }
 
-    public NoiseKeyPair? InitiatorStatic { get; }
+    public KeyAgreementPrivateKey? InitiatorStatic { get; }
 
-    public NoiseKeyPair? ResponderStatic { get; }
+    public KeyAgreementPrivateKey? ResponderStatic { get; }
 
     public NoiseHandshake Initiator { get; }
 

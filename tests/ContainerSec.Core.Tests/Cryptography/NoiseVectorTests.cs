@@ -53,11 +53,12 @@ public sealed class NoiseVectorTests
         NoiseProtocol protocol = NoiseProtocol.Parse(protocolName);
         Assert.Equal(protocolName, protocol.Name);
 
-        using NoiseKeyPair? initiatorStatic = Key(protocol, vector, "init_static");
-        using NoiseKeyPair? initiatorEphemeral = Key(protocol, vector, "init_ephemeral");
-        using NoiseKeyPair? responderStatic = Key(protocol, vector, "resp_static");
-        using NoiseKeyPair? responderEphemeral = Key(protocol, vector, "resp_ephemeral");
-        byte[] remoteStatic = Hex(vector, "init_remote_static");
+        using KeyAgreementPrivateKey? initiatorStatic = Key(protocol, vector, "init_static");
+        using KeyAgreementPrivateKey? initiatorEphemeral = Key(protocol, vector, "init_ephemeral");
+        using KeyAgreementPrivateKey? responderStatic = Key(protocol, vector, "resp_static");
+        using KeyAgreementPrivateKey? responderEphemeral = Key(protocol, vector, "resp_ephemeral");
+        byte[] remoteStaticBytes = Hex(vector, "init_remote_static");
+        KeyAgreementPublicKey? remoteStatic = remoteStaticBytes.Length == 0 ? null : KeyAgreementPublicKey.Import(protocol.KeyAgreement, remoteStaticBytes);
         byte[] initiatorPsk = Psk(vector, "init_psks");
         byte[] responderPsk = Psk(vector, "resp_psks");
 
@@ -91,12 +92,12 @@ public sealed class NoiseVectorTests
 
         if (responderStatic is not null && protocol.Pattern.InitiatorKnowsResponderStaticKey is false)
         {
-            Assert.Equal(responderStatic.PublicKey.ToArray(), initiator.GetRemoteStaticPublicKey());
+            Assert.Equal(responderStatic.PublicKey.Export(), initiator.RemoteStaticPublicKey?.Export());
         }
 
         if (initiatorStatic is not null)
         {
-            Assert.Equal(initiatorStatic.PublicKey.ToArray(), responder.GetRemoteStaticPublicKey());
+            Assert.Equal(initiatorStatic.PublicKey.Export(), responder.RemoteStaticPublicKey?.Export());
         }
 
         using NoiseTransport initiatorTransport = initiator.Split();
@@ -131,7 +132,7 @@ public sealed class NoiseVectorTests
         return Convert.FromHexString(psks[0].GetString()!);
     }
 
-    private static NoiseKeyPair? Key(NoiseProtocol protocol, JsonElement vector, string name)
+    private static KeyAgreementPrivateKey? Key(NoiseProtocol protocol, JsonElement vector, string name)
     {
         byte[] bytes = Hex(vector, name);
         if (bytes.Length == 0)
@@ -147,6 +148,6 @@ public sealed class NoiseVectorTests
             return null;
         }
 
-        return NoiseKeyPair.Import(protocol.DhFunction, bytes);
+        return KeyAgreementPrivateKey.Import(protocol.KeyAgreement, bytes);
     }
 }

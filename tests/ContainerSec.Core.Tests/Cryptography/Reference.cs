@@ -1,11 +1,16 @@
 using ContainerSec.Cryptography;
+using Org.BouncyCastle.Asn1.Sec;
+using Org.BouncyCastle.Asn1.X9;
 using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Agreement;
 using Org.BouncyCastle.Crypto.Digests;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Macs;
 using Org.BouncyCastle.Crypto.Modes;
 using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Utilities;
 
 namespace ContainerSec.Tests.Cryptography;
 
@@ -70,6 +75,47 @@ internal static class Reference
         int written = cipher.ProcessBytes(ciphertext, 0, ciphertext.Length, output, 0);
         written += cipher.DoFinal(output, written);
         return written == output.Length ? output : output[..written];
+    }
+
+    /// <summary>The BouncyCastle curve of an ECDH algorithm.</summary>
+    public static X9ECParameters Curve(KeyAgreementAlgorithm algorithm) => algorithm.Name switch
+    {
+        "ECDH-P256" => SecNamedCurves.GetByName("secp256r1"),
+        "ECDH-P384" => SecNamedCurves.GetByName("secp384r1"),
+        "ECDH-P521" => SecNamedCurves.GetByName("secp521r1"),
+        _ => throw new NotSupportedException($"No BouncyCastle curve for {algorithm.Name}; add one."),
+    };
+
+    /// <summary>The raw Diffie-Hellman output (ECDH x-coordinate, padded; X25519 u-coordinate) computed by BouncyCastle.</summary>
+    public static byte[] Agree(KeyAgreementAlgorithm algorithm, byte[] privateKey, byte[] peerPublicKey)
+    {
+        if (algorithm == KeyAgreementAlgorithm.X25519)
+        {
+            var agreement = new X25519Agreement();
+            agreement.Init(new X25519PrivateKeyParameters(privateKey));
+            byte[] secret = new byte[agreement.AgreementSize];
+            agreement.CalculateAgreement(new X25519PublicKeyParameters(peerPublicKey), secret, 0);
+            return secret;
+        }
+
+        X9ECParameters curve = Curve(algorithm);
+        var domain = new ECDomainParameters(curve);
+        var basic = new ECDHBasicAgreement();
+        basic.Init(new ECPrivateKeyParameters(new BigInteger(1, privateKey), domain));
+        BigInteger x = basic.CalculateAgreement(new ECPublicKeyParameters(curve.Curve.DecodePoint(peerPublicKey), domain));
+        return BigIntegers.AsUnsignedByteArray(algorithm.SharedSecretSizeInBytes, x);
+    }
+
+    /// <summary>The raw public key of a raw private key, computed by BouncyCastle.</summary>
+    public static byte[] PublicKey(KeyAgreementAlgorithm algorithm, byte[] privateKey)
+    {
+        if (algorithm == KeyAgreementAlgorithm.X25519)
+        {
+            return new X25519PrivateKeyParameters(privateKey).GeneratePublicKey().GetEncoded();
+        }
+
+        X9ECParameters curve = Curve(algorithm);
+        return curve.G.Multiply(new BigInteger(1, privateKey)).Normalize().GetEncoded(compressed: false);
     }
 
     private static GcmBlockCipher Gcm(AeadAlgorithm algorithm, byte[] key, byte[] nonce, byte[] associatedData, bool forEncryption)
