@@ -326,6 +326,7 @@ public sealed class NoiseHandshake : IDisposable
         }
 
         ThrowIfStaticKeyDisposed();
+        KeyAgreementPublicKey? knownRemoteStatic = _remoteStatic;
         try
         {
             KeyAgreementAlgorithm dh = Protocol.KeyAgreement;
@@ -361,6 +362,8 @@ public sealed class NoiseHandshake : IDisposable
         }
         catch
         {
+            // A static key from a message that did not authenticate as a whole is not reported.
+            _remoteStatic = knownRemoteStatic;
             Fail();
             throw;
         }

@@ -116,6 +116,7 @@ public sealed class NoiseApiTests
         Assert.Throws<AuthenticationTagMismatchException>(() => peers.Responder.ReadMessage(TestBytes.FlipBit(message, message.Length * 8 - 1), payload));
 
         Assert.True(TestBytes.IsAllZero(payload.AsSpan(0, 5)));
+        Assert.Null(peers.Responder.RemoteStaticPublicKey);
         Assert.False(peers.Responder.IsMyTurnToWrite);
         Assert.Throws<InvalidOperationException>(() => peers.Responder.ReadMessage(message));
         Assert.Throws<InvalidOperationException>(() => peers.Responder.WriteMessage([]));

@@ -16,166 +16,136 @@ public sealed class NoiseTransportTests
     [MemberData(nameof(InteractiveProtocols))]
     public void Decrypt_ReplayedMessage_FailsBecauseCounterMovedOn(string name)
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect(name);
-        using (sender)
-        using (receiver)
-        {
-            byte[] message = sender.Encrypt("transfer 100"u8);
-            Assert.Equal("transfer 100"u8.ToArray(), receiver.Decrypt(message));
+        using NoiseChannel channel = Connect(name);
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        byte[] message = sender.Encrypt("transfer 100"u8);
+        Assert.Equal("transfer 100"u8.ToArray(), receiver.Decrypt(message));
 
-            Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(message));
-            Assert.Equal(1UL, receiver.ReceivingCounter);
+        Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(message));
+        Assert.Equal(1UL, receiver.ReceivingCounter);
 
-            // The failed replay did not move the counter: the next genuine message still decrypts.
-            Assert.Equal("next"u8.ToArray(), receiver.Decrypt(sender.Encrypt("next"u8)));
-        }
+        // The failed replay did not move the counter: the next genuine message still decrypts.
+        Assert.Equal("next"u8.ToArray(), receiver.Decrypt(sender.Encrypt("next"u8)));
     }
 
     [Theory]
     [MemberData(nameof(InteractiveProtocols))]
     public void Decrypt_ReorderedMessages_FailUntilReadInOrder(string name)
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect(name);
-        using (sender)
-        using (receiver)
-        {
-            byte[] first = sender.Encrypt("first"u8);
-            byte[] second = sender.Encrypt("second"u8);
-            byte[] destination = TestBytes.Filled(16, 0xAA);
+        using NoiseChannel channel = Connect(name);
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        byte[] first = sender.Encrypt("first"u8);
+        byte[] second = sender.Encrypt("second"u8);
+        byte[] destination = TestBytes.Filled(16, 0xAA);
 
-            Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(second, destination));
-            Assert.True(TestBytes.IsAllZero(destination.AsSpan(0, 6)));
-            Assert.Equal(0UL, receiver.ReceivingCounter);
-            Assert.Equal("first"u8.ToArray(), receiver.Decrypt(first));
-            Assert.Equal("second"u8.ToArray(), receiver.Decrypt(second));
-            Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(first));
-        }
+        Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(second, destination));
+        Assert.True(TestBytes.IsAllZero(destination.AsSpan(0, 6)));
+        Assert.Equal(0UL, receiver.ReceivingCounter);
+        Assert.Equal("first"u8.ToArray(), receiver.Decrypt(first));
+        Assert.Equal("second"u8.ToArray(), receiver.Decrypt(second));
+        Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(first));
     }
 
     [Theory]
     [MemberData(nameof(InteractiveProtocols))]
     public void Decrypt_DroppedMessage_NextOneFails(string name)
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect(name);
-        using (sender)
-        using (receiver)
-        {
-            _ = sender.Encrypt("lost"u8);
-            Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(sender.Encrypt("after"u8)));
-        }
+        using NoiseChannel channel = Connect(name);
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        _ = sender.Encrypt("lost"u8);
+        Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(sender.Encrypt("after"u8)));
     }
 
     [Fact]
     public void Decrypt_MessageReflectedBackToSender_Fails()
     {
-        (NoiseTransport initiator, NoiseTransport responder) = Connect("Noise_XX_25519_AESGCM_SHA256");
-        using (initiator)
-        using (responder)
-        {
-            // Each direction has its own key: a message cannot be bounced back to the side that sent it.
-            Assert.Throws<AuthenticationTagMismatchException>(() => initiator.Decrypt(initiator.Encrypt("ping"u8)));
-        }
+        using NoiseChannel channel = Connect("Noise_XX_25519_AESGCM_SHA256");
+        (NoiseTransport initiator, NoiseTransport responder) = channel;
+        // Each direction has its own key: a message cannot be bounced back to the side that sent it.
+        Assert.Throws<AuthenticationTagMismatchException>(() => initiator.Decrypt(initiator.Encrypt("ping"u8)));
     }
 
     [Fact]
     public void Decrypt_AnyBitFlipped_Fails()
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect("Noise_NN_25519_AESGCM_SHA256");
-        using (sender)
-        using (receiver)
+        using NoiseChannel channel = Connect("Noise_NN_25519_AESGCM_SHA256");
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        byte[] message = sender.Encrypt("payload"u8);
+        for (int bit = 0; bit < message.Length * 8; bit++)
         {
-            byte[] message = sender.Encrypt("payload"u8);
-            for (int bit = 0; bit < message.Length * 8; bit++)
-            {
-                Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(TestBytes.FlipBit(message, bit)));
-            }
-
-            Assert.Equal("payload"u8.ToArray(), receiver.Decrypt(message));
+            Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(TestBytes.FlipBit(message, bit)));
         }
+
+        Assert.Equal("payload"u8.ToArray(), receiver.Decrypt(message));
     }
 
     [Theory]
     [MemberData(nameof(InteractiveProtocols))]
     public void Rekey_BothSidesAtSameMessage_MessagesStillFlowUnderNewKey(string name)
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect(name);
-        using (sender)
-        using (receiver)
-        {
-            byte[] before = sender.Encrypt(new byte[8]);
-            receiver.Decrypt(before);
-            sender.RekeySending();
-            receiver.RekeyReceiving();
+        using NoiseChannel channel = Connect(name);
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        byte[] before = sender.Encrypt(new byte[8]);
+        receiver.Decrypt(before);
+        sender.RekeySending();
+        receiver.RekeyReceiving();
 
-            byte[] after = sender.Encrypt(new byte[8]);
-            Assert.Equal(new byte[8], receiver.Decrypt(after));
-            Assert.Equal(2UL, sender.SendingCounter);
-        }
+        byte[] after = sender.Encrypt(new byte[8]);
+        Assert.Equal(new byte[8], receiver.Decrypt(after));
+        Assert.Equal(2UL, sender.SendingCounter);
     }
 
     [Fact]
     public void Rekey_OnlySender_ReceiverFails()
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect("Noise_XX_25519_AESGCM_SHA256");
-        using (sender)
-        using (receiver)
-        {
-            sender.RekeySending();
-            Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(sender.Encrypt("x"u8)));
-        }
+        using NoiseChannel channel = Connect("Noise_XX_25519_AESGCM_SHA256");
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        sender.RekeySending();
+        Assert.Throws<AuthenticationTagMismatchException>(() => receiver.Decrypt(sender.Encrypt("x"u8)));
     }
 
     [Fact]
     public void OneWayPattern_ResponderCannotSendAndInitiatorCannotReceive()
     {
-        (NoiseTransport initiator, NoiseTransport responder) = Connect("Noise_N_25519_AESGCM_SHA256");
-        using (initiator)
-        using (responder)
-        {
-            Assert.Throws<InvalidOperationException>(() => responder.Encrypt("x"u8));
-            Assert.Throws<InvalidOperationException>(() => initiator.Decrypt(new byte[16]));
-            Assert.Throws<InvalidOperationException>(() => responder.RekeySending());
-            Assert.Equal("x"u8.ToArray(), responder.Decrypt(initiator.Encrypt("x"u8)));
-        }
+        using NoiseChannel channel = Connect("Noise_N_25519_AESGCM_SHA256");
+        (NoiseTransport initiator, NoiseTransport responder) = channel;
+        Assert.Throws<InvalidOperationException>(() => responder.Encrypt("x"u8));
+        Assert.Throws<InvalidOperationException>(() => initiator.Decrypt(new byte[16]));
+        Assert.Throws<InvalidOperationException>(() => responder.RekeySending());
+        Assert.Equal("x"u8.ToArray(), responder.Decrypt(initiator.Encrypt("x"u8)));
     }
 
     [Fact]
     public void Encrypt_SizeLimits_MaxAcceptedAndOneMoreRefused()
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect("Noise_NN_25519_AESGCM_SHA256");
-        using (sender)
-        using (receiver)
-        {
-            byte[] largest = sender.Encrypt(new byte[NoiseTransport.MaxPlaintextSize]);
-            Assert.Equal(65535, largest.Length);
-            Assert.Equal(NoiseTransport.MaxPlaintextSize, receiver.Decrypt(largest).Length);
+        using NoiseChannel channel = Connect("Noise_NN_25519_AESGCM_SHA256");
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        byte[] largest = sender.Encrypt(new byte[NoiseTransport.MaxPlaintextSize]);
+        Assert.Equal(65535, largest.Length);
+        Assert.Equal(NoiseTransport.MaxPlaintextSize, receiver.Decrypt(largest).Length);
 
-            Assert.Equal("plaintext", Assert.Throws<ArgumentException>(() => sender.Encrypt(new byte[NoiseTransport.MaxPlaintextSize + 1])).ParamName);
-            Assert.Equal("ciphertext", Assert.Throws<ArgumentException>(() => receiver.Decrypt(new byte[65536])).ParamName);
-            Assert.Equal("ciphertext", Assert.Throws<ArgumentException>(() => receiver.Decrypt(new byte[15])).ParamName);
-            Assert.Equal(1UL, sender.SendingCounter);
-        }
+        Assert.Equal("plaintext", Assert.Throws<ArgumentException>(() => sender.Encrypt(new byte[NoiseTransport.MaxPlaintextSize + 1])).ParamName);
+        Assert.Equal("ciphertext", Assert.Throws<ArgumentException>(() => receiver.Decrypt(new byte[65536])).ParamName);
+        Assert.Equal("ciphertext", Assert.Throws<ArgumentException>(() => receiver.Decrypt(new byte[15])).ParamName);
+        Assert.Equal(1UL, sender.SendingCounter);
     }
 
     [Fact]
     public void TryEncrypt_DestinationTooSmall_FalseAndCounterUnchanged()
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect("Noise_NN_25519_AESGCM_SHA256");
-        using (sender)
-        using (receiver)
-        {
-            Assert.False(sender.TryEncrypt(new byte[10], new byte[25], out int written));
-            Assert.Equal(0, written);
-            Assert.Equal(0UL, sender.SendingCounter);
-            Assert.Equal("destination", Assert.Throws<ArgumentException>(() => sender.Encrypt(new byte[10], new byte[25])).ParamName);
+        using NoiseChannel channel = Connect("Noise_NN_25519_AESGCM_SHA256");
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        Assert.False(sender.TryEncrypt(new byte[10], new byte[25], out int written));
+        Assert.Equal(0, written);
+        Assert.Equal(0UL, sender.SendingCounter);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => sender.Encrypt(new byte[10], new byte[25])).ParamName);
 
-            byte[] buffer = new byte[26];
-            Assert.True(sender.TryEncrypt(new byte[10], buffer, out written));
-            Assert.Equal(26, written);
-            Assert.False(receiver.TryDecrypt(buffer, new byte[9], out _));
-            Assert.Equal(0UL, receiver.ReceivingCounter);
-            Assert.Equal(10, receiver.Decrypt(buffer, buffer));
-        }
+        byte[] buffer = new byte[26];
+        Assert.True(sender.TryEncrypt(new byte[10], buffer, out written));
+        Assert.Equal(26, written);
+        Assert.False(receiver.TryDecrypt(buffer, new byte[9], out _));
+        Assert.Equal(0UL, receiver.ReceivingCounter);
+        Assert.Equal(10, receiver.Decrypt(buffer, buffer));
     }
 
     [Fact]
@@ -230,13 +200,10 @@ public sealed class NoiseTransportTests
     [Fact]
     public void Transport_CounterExhausted_Throws()
     {
-        (NoiseTransport sender, NoiseTransport receiver) = Connect("Noise_NN_25519_AESGCM_SHA256");
-        using (sender)
-        using (receiver)
-        {
-            sender.Sender.SetNonce(ulong.MaxValue);
-            Assert.Throws<InvalidOperationException>(() => sender.Encrypt("x"u8));
-        }
+        using NoiseChannel channel = Connect("Noise_NN_25519_AESGCM_SHA256");
+        (NoiseTransport sender, NoiseTransport receiver) = channel;
+        sender.Sender.SetNonce(ulong.MaxValue);
+        Assert.Throws<InvalidOperationException>(() => sender.Encrypt("x"u8));
     }
 
     /// <summary>Rekey per Noise §4.2: k' = the first 32 bytes of ENCRYPT(k, 2^64 − 1, empty, 32 zeros); the counter is kept.</summary>
@@ -272,11 +239,21 @@ public sealed class NoiseTransportTests
         Assert.Throws<InvalidOperationException>(state.Rekey);
     }
 
-    /// <summary>Completes a handshake of <paramref name="name"/> and returns (initiator transport, responder transport).</summary>
-    internal static (NoiseTransport Initiator, NoiseTransport Responder) Connect(string name)
+    /// <summary>Completes a handshake of <paramref name="name"/> and returns both transports, disposed together.</summary>
+    internal static NoiseChannel Connect(string name)
     {
         using var peers = new NoiseTestPeers(NoiseProtocol.Parse(name));
         peers.Run();
-        return (peers.Initiator.Split(), peers.Responder.Split());
+        return new NoiseChannel(peers.Initiator.Split(), peers.Responder.Split());
+    }
+
+    /// <summary>The initiator's and the responder's transport of one session.</summary>
+    internal sealed record NoiseChannel(NoiseTransport Initiator, NoiseTransport Responder) : IDisposable
+    {
+        public void Dispose()
+        {
+            Initiator.Dispose();
+            Responder.Dispose();
+        }
     }
 }
