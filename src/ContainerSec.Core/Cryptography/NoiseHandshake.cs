@@ -21,8 +21,8 @@ namespace ContainerSec.Cryptography;
 /// prologue or pre-shared key, the wrong responder static key), a message too short for the pattern
 /// or an invalid public key (<see cref="CryptographicException"/>) — leaves the handshake
 /// <b>unusable</b>: every later call throws <see cref="InvalidOperationException"/>. Start a new
-/// handshake. The same holds for a <see cref="CryptographicException"/> while writing (an invalid
-/// remote static key).</para>
+/// handshake. The same holds for a <see cref="CryptographicException"/> while writing (an X25519
+/// remote static key of small order).</para>
 /// <para>Handshake payloads are encrypted once a key exists; the payload of a first message of
 /// <see cref="NoisePattern.NN"/> or <see cref="NoisePattern.XX"/> is sent in the clear (but
 /// authenticated by the later messages). Which payloads are safe to send when is in §7.7 of the
@@ -99,7 +99,8 @@ public sealed class NoiseHandshake : IDisposable
     /// <param name="prologue">Data both sides must agree on (for example a protocol version negotiation transcript); bound into the handshake.</param>
     /// <param name="preSharedKey">The 32-byte pre-shared key: required exactly for psk patterns, refused otherwise.</param>
     /// <exception cref="ArgumentNullException"><paramref name="protocol"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A key is missing, not needed, of the wrong DH function or of the wrong size.</exception>
+    /// <exception cref="ArgumentException">A key is missing or not needed, a key is for another algorithm than <see cref="NoiseProtocol.KeyAgreement"/>,
+    /// or the pre-shared key is not <see cref="PreSharedKeySize"/> bytes.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="localStaticKey"/> was disposed.</exception>
     public static NoiseHandshake CreateInitiator(NoiseProtocol protocol, KeyAgreementPrivateKey? localStaticKey = null, KeyAgreementPublicKey? remoteStaticPublicKey = null,
         ReadOnlySpan<byte> prologue = default, ReadOnlySpan<byte> preSharedKey = default)
@@ -116,7 +117,8 @@ public sealed class NoiseHandshake : IDisposable
     /// <param name="prologue">Data both sides must agree on; bound into the handshake.</param>
     /// <param name="preSharedKey">The 32-byte pre-shared key: required exactly for psk patterns, refused otherwise.</param>
     /// <exception cref="ArgumentNullException"><paramref name="protocol"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A key is missing, not needed, of the wrong DH function or of the wrong size.</exception>
+    /// <exception cref="ArgumentException">A key is missing or not needed, a key is for another algorithm than <see cref="NoiseProtocol.KeyAgreement"/>,
+    /// or the pre-shared key is not <see cref="PreSharedKeySize"/> bytes.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="localStaticKey"/> was disposed.</exception>
     public static NoiseHandshake CreateResponder(NoiseProtocol protocol, KeyAgreementPrivateKey? localStaticKey = null,
         ReadOnlySpan<byte> prologue = default, ReadOnlySpan<byte> preSharedKey = default)
@@ -181,7 +183,7 @@ public sealed class NoiseHandshake : IDisposable
     /// <summary>Writes the next handshake message, carrying <paramref name="payload"/>, and returns it.</summary>
     /// <exception cref="ArgumentException">The message would exceed <see cref="MaxMessageSize"/>.</exception>
     /// <exception cref="InvalidOperationException">It is not this side's turn to write, or the handshake failed or is complete.</exception>
-    /// <exception cref="CryptographicException">The remote static key is invalid (the handshake is then unusable).</exception>
+    /// <exception cref="CryptographicException">A DH gave an all-zero result (an X25519 remote static key of small order); the handshake is then unusable.</exception>
     /// <exception cref="ObjectDisposedException">The handshake or the local static key was disposed.</exception>
     public byte[] WriteMessage(ReadOnlySpan<byte> payload)
     {
@@ -195,7 +197,7 @@ public sealed class NoiseHandshake : IDisposable
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too small or overlaps <paramref name="payload"/>,
     /// or the message would exceed <see cref="MaxMessageSize"/>. Nothing has changed then.</exception>
     /// <exception cref="InvalidOperationException">It is not this side's turn to write, or the handshake failed or is complete.</exception>
-    /// <exception cref="CryptographicException">The remote static key is invalid (the handshake is then unusable).</exception>
+    /// <exception cref="CryptographicException">A DH gave an all-zero result (an X25519 remote static key of small order); the handshake is then unusable.</exception>
     /// <exception cref="ObjectDisposedException">The handshake or the local static key was disposed.</exception>
     public int WriteMessage(ReadOnlySpan<byte> payload, Span<byte> destination)
     {
@@ -211,7 +213,7 @@ public sealed class NoiseHandshake : IDisposable
     /// <returns><see langword="false"/> only when <paramref name="destination"/> is too small; nothing has changed then.</returns>
     /// <exception cref="ArgumentException"><paramref name="destination"/> overlaps <paramref name="payload"/>, or the message would exceed <see cref="MaxMessageSize"/>.</exception>
     /// <exception cref="InvalidOperationException">It is not this side's turn to write, or the handshake failed or is complete.</exception>
-    /// <exception cref="CryptographicException">The remote static key is invalid (the handshake is then unusable).</exception>
+    /// <exception cref="CryptographicException">A DH gave an all-zero result (an X25519 remote static key of small order); the handshake is then unusable.</exception>
     /// <exception cref="ObjectDisposedException">The handshake or the local static key was disposed.</exception>
     public bool TryWriteMessage(ReadOnlySpan<byte> payload, Span<byte> destination, out int bytesWritten)
     {
