@@ -40,6 +40,9 @@ public sealed class KeyAgreementPrivateKey : IDisposable
     /// <summary>The matching public key, to send to the peer. It stays usable after this key is disposed.</summary>
     public KeyAgreementPublicKey PublicKey { get; }
 
+    /// <summary>Whether <see cref="Dispose"/> ran; lets protocols (Noise) refuse a disposed key before they start.</summary>
+    internal bool IsDisposed => _core.IsDisposed;
+
     /// <summary>Creates a new random key pair (from the platform's cryptographic random number generator).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="algorithm"/> is <see langword="null"/>.</exception>
     public static KeyAgreementPrivateKey Generate(KeyAgreementAlgorithm algorithm, KeyExportPolicy exportPolicy = KeyExportPolicy.None)
