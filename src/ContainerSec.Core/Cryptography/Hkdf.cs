@@ -27,7 +27,7 @@ public static class Hkdf
             Error.ThrowDestinationTooSmall(nameof(prk), hash.HashSizeInBytes, prk.Length);
         }
 
-        return HKDF.Extract(hash.HashAlgorithmName, ikm, salt, prk);
+        return ExtractCore(hash, ikm, salt, prk);
     }
 
     /// <summary>HKDF-Expand: fills <paramref name="output"/> from the pseudorandom key <paramref name="prk"/>.</summary>
@@ -53,7 +53,7 @@ public static class Hkdf
     {
         ArgumentNullException.ThrowIfNull(hash);
         CheckOutputLength(hash, output.Length);
-        HKDF.DeriveKey(hash.HashAlgorithmName, ikm, output, salt, info);
+        DeriveCore(hash, ikm, output, salt, info);
     }
 
     /// <summary>HKDF-Extract then HKDF-Expand, returning <paramref name="outputLength"/> new bytes.</summary>
@@ -64,7 +64,7 @@ public static class Hkdf
         ArgumentNullException.ThrowIfNull(hash);
         CheckOutputLength(hash, outputLength, nameof(outputLength));
         byte[] output = new byte[outputLength];
-        HKDF.DeriveKey(hash.HashAlgorithmName, ikm, output, salt, info);
+        DeriveCore(hash, ikm, output, salt, info);
         return output;
     }
 
@@ -100,6 +100,40 @@ public static class Hkdf
         {
             CryptographicOperations.ZeroMemory(key);
         }
+    }
+
+    private static void DeriveCore(HashFunction hash, ReadOnlySpan<byte> ikm, Span<byte> output, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> info)
+    {
+        if (!ikm.IsEmpty)
+        {
+            HKDF.DeriveKey(hash.HashAlgorithmName, ikm, output, salt, info);
+            return;
+        }
+
+        Span<byte> prk = stackalloc byte[hash.HashSizeInBytes];
+        ExtractCore(hash, ikm, salt, prk);
+        HKDF.Expand(hash.HashAlgorithmName, prk, output, info);
+        CryptographicOperations.ZeroMemory(prk);
+    }
+
+    /// <summary>
+    /// HKDF-Extract is HMAC(salt, ikm). The BCL's OpenSSL-backed HKDF refuses an empty ikm, which
+    /// RFC 5869 allows (Noise's Split uses one), so that case is computed as the HMAC itself. An
+    /// empty salt is the same HMAC key as HashLen zero bytes: HMAC pads short keys with zeros.
+    /// </summary>
+    private static int ExtractCore(HashFunction hash, ReadOnlySpan<byte> ikm, ReadOnlySpan<byte> salt, Span<byte> prk)
+    {
+        if (!ikm.IsEmpty)
+        {
+            return HKDF.Extract(hash.HashAlgorithmName, ikm, salt, prk);
+        }
+
+        return hash.HashSizeInBytes switch
+        {
+            32 => HMACSHA256.HashData(salt, ikm, prk),
+            48 => HMACSHA384.HashData(salt, ikm, prk),
+            _ => HMACSHA512.HashData(salt, ikm, prk),
+        };
     }
 
     private static void CheckOutputLength(HashFunction hash, int length, string paramName = "output")

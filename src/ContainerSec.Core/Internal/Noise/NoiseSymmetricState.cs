@@ -140,9 +140,8 @@ internal sealed class NoiseSymmetricState : IDisposable
         Span<byte> prk = stackalloc byte[HashLength];
         try
         {
-            // HKDF-Extract(salt = ck, ikm) is HMAC-SHA256(ck, ikm). It is computed with HMAC directly
-            // because the BCL's HKDF.Extract (OpenSSL) throws on an empty ikm, which Split() uses.
-            HMACSHA256.HashData(_chainingKey, inputKeyMaterial, prk);
+            // Noise's HKDF(ck, ikm) is RFC 5869 with salt = ck and empty info; Split() passes an empty ikm.
+            Hkdf.Extract(HashFunction.Sha256, inputKeyMaterial, _chainingKey, prk);
             Hkdf.Expand(HashFunction.Sha256, prk, output);
         }
         finally
