@@ -337,20 +337,22 @@ public sealed class ArtifactSignatureVerifier
             elements.Add(X509CertificateLoader.LoadCertificate(element.Certificate.RawDataMemory.Span));
         }
 
-        if (!built || chain.ChainStatus.Length != 0)
+        X509ChainStatusFlags flags = X509ChainStatusFlags.NoError;
+        foreach (X509ChainStatus status in chain.ChainStatus)
         {
-            (SignatureFailureReason reason, string message) = Explain(chain, now);
+            flags |= status.Status;
+        }
+
+        // Trust first: a chain that does not reach an anchor says nothing else worth reporting.
+        if ((flags & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
+        {
+            (SignatureFailureReason reason, string message) = Explain(chain, flags, now);
             return Fail(reason, message, signer, signingTime, digest, elements);
         }
 
-        X509Certificate2 root = elements[^1];
-        if (!IsTrustAnchor(root))
-        {
-            return Fail(SignatureFailureReason.UntrustedRoot, $"The chain ends at {root.Subject}, which is not a trust anchor.", signer, signingTime, digest, elements);
-        }
-
-        // The BCL accepts what the platform accepts; the policy here is stricter. The anchor is the
-        // caller's choice, so only the certificates below it are checked.
+        // Then the algorithm policy, stricter than the platform's (which may accept SHA-1 or
+        // RSA-1024 certificates, or reject them with a vague status). The anchor is the caller's
+        // choice, so only the certificates below it are checked.
         for (int i = 0; i < elements.Count - 1; i++)
         {
             X509Certificate2 certificate = elements[i];
@@ -363,6 +365,18 @@ public sealed class ArtifactSignatureVerifier
             {
                 return Fail(SignatureFailureReason.WeakAlgorithm, $"{certificate.Subject}: {refused}", signer, signingTime, digest, elements);
             }
+        }
+
+        if (!built || flags != X509ChainStatusFlags.NoError)
+        {
+            (SignatureFailureReason reason, string message) = Explain(chain, flags, now);
+            return Fail(reason, message, signer, signingTime, digest, elements);
+        }
+
+        X509Certificate2 root = elements[^1];
+        if (!IsTrustAnchor(root))
+        {
+            return Fail(SignatureFailureReason.UntrustedRoot, $"The chain ends at {root.Subject}, which is not a trust anchor.", signer, signingTime, digest, elements);
         }
 
         return new SignatureVerificationResult(
@@ -388,14 +402,8 @@ public sealed class ArtifactSignatureVerifier
     }
 
     /// <summary>Maps the chain's status flags to one reason, the most telling first.</summary>
-    private static (SignatureFailureReason Reason, string Message) Explain(X509Chain chain, DateTimeOffset now)
+    private static (SignatureFailureReason Reason, string Message) Explain(X509Chain chain, X509ChainStatusFlags flags, DateTimeOffset now)
     {
-        X509ChainStatusFlags flags = X509ChainStatusFlags.NoError;
-        foreach (X509ChainStatus status in chain.ChainStatus)
-        {
-            flags |= status.Status;
-        }
-
         string leafSubject = chain.ChainElements.Count > 0 ? chain.ChainElements[0].Certificate.Subject : "(none)";
         string lastSubject = chain.ChainElements.Count > 0 ? chain.ChainElements[^1].Certificate.Subject : "(none)";
         if ((flags & X509ChainStatusFlags.UntrustedRoot) != 0)

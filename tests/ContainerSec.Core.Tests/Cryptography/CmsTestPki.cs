@@ -94,12 +94,12 @@ internal sealed class CmsTestPki : IDisposable
     /// <summary>Writes the certificate as PEM, and with <paramref name="keyPath"/> its private key as PKCS#8 PEM.</summary>
     public static void WritePem(X509Certificate2 certificate, string path, string? keyPath = null)
     {
-        File.WriteAllText(path, certificate.ExportCertificatePem());
+        File.WriteAllText(path, certificate.ExportCertificatePem() + "\n");
         if (keyPath is not null)
         {
             using AsymmetricAlgorithm key = (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetRSAPrivateKey()
                 ?? throw new InvalidOperationException("no private key");
-            File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+            File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
         }
     }
 
