@@ -208,14 +208,14 @@ public sealed class ArtifactSignatureVerifier
             return Fail(SignatureFailureReason.Malformed, $"The signature is not a CMS SignedData: {e.Message}");
         }
 
-        if (CmsPolicy.HasEncapsulatedContent(signature))
+        if (CmsPolicy.HasEncapsulatedContent(signature, out string contentType))
         {
             return Fail(SignatureFailureReason.Malformed, "The signature embeds its content; a detached signature is expected.");
         }
 
-        if (cms.ContentInfo.ContentType.Value != CmsPolicy.IdData)
+        if (contentType != CmsPolicy.IdData)
         {
-            return Fail(SignatureFailureReason.Malformed, $"The signed content type is {cms.ContentInfo.ContentType.Value}, not id-data.");
+            return Fail(SignatureFailureReason.Malformed, $"The content type is {contentType}, not id-data.");
         }
 
         if (cms.Certificates.Count > MaxCertificates)

@@ -122,12 +122,13 @@ internal static class CmsPolicy
     }
 
     /// <summary>
-    /// Whether the CMS <c>ContentInfo</c> in <paramref name="signature"/> holds a <c>SignedData</c>
-    /// whose <c>encapContentInfo</c> carries the content (<c>eContent</c>), which a detached
-    /// signature must not. Call only on a blob the BCL has decoded; throws
-    /// <see cref="AsnContentException"/> on anything unexpected.
+    /// Reads the <c>encapContentInfo</c> of the CMS <c>SignedData</c> in <paramref name="signature"/>:
+    /// its <c>eContentType</c>, and whether it carries the content (<c>eContent</c>), which a
+    /// detached signature must not. The BCL, decoding in detached mode, reports the caller's
+    /// content type instead of the blob's, so the blob's is read here. Call only on a blob the BCL
+    /// has decoded; throws <see cref="AsnContentException"/> on anything unexpected.
     /// </summary>
-    public static bool HasEncapsulatedContent(ReadOnlySpan<byte> signature)
+    public static bool HasEncapsulatedContent(ReadOnlySpan<byte> signature, out string contentType)
     {
         const AsnEncodingRules rules = AsnEncodingRules.BER;
         ReadOnlySpan<byte> contentInfo = Contents(signature, Asn1Tag.Sequence);
@@ -138,7 +139,7 @@ internal static class CmsPolicy
         signedData = signedData[version..];
         AsnDecoder.ReadEncodedValue(signedData, rules, out _, out _, out int digestAlgorithms);
         ReadOnlySpan<byte> encapContentInfo = Contents(signedData[digestAlgorithms..], Asn1Tag.Sequence);
-        AsnDecoder.ReadObjectIdentifier(encapContentInfo, rules, out int eContentType);
+        contentType = AsnDecoder.ReadObjectIdentifier(encapContentInfo, rules, out int eContentType);
         return encapContentInfo.Length > eContentType;
 
         static ReadOnlySpan<byte> Contents(ReadOnlySpan<byte> source, Asn1Tag tag)

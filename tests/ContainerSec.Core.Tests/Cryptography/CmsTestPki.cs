@@ -150,3 +150,18 @@ internal sealed class CmsTestPki : IDisposable
         };
     }
 }
+
+/// <summary>
+/// Signs certificates with ECDSA over SHA-1 (ecdsa-with-SHA1), which <see cref="CertificateRequest"/>
+/// no longer offers: only to build the weak chains the verifier must refuse.
+/// </summary>
+internal sealed class Sha1EcdsaSignatureGenerator(ECDsa issuerKey) : X509SignatureGenerator
+{
+    public override byte[] GetSignatureAlgorithmIdentifier(HashAlgorithmName hashAlgorithm) =>
+        [0x30, 0x09, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x01];
+
+    public override byte[] SignData(byte[] data, HashAlgorithmName hashAlgorithm) =>
+        issuerKey.SignData(data, HashAlgorithmName.SHA1, DSASignatureFormat.Rfc3279DerSequence);
+
+    protected override PublicKey BuildPublicKey() => CreateForECDsa(issuerKey).PublicKey;
+}
