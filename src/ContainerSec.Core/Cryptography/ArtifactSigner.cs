@@ -119,7 +119,7 @@ public sealed class ArtifactSigner
     {
         ArgumentNullException.ThrowIfNull(source);
         byte[] content = CmsPolicy.ReadBounded(source, _maxContentLength)
-            ?? throw Error.TooLong(nameof(source), "streamed artefact", _maxContentLength, source.CanSeek ? source.Length : _maxContentLength + 1);
+            ?? throw Error.StreamTooLong(nameof(source), "streamed artefact", _maxContentLength);
         return SignCore(content, nameof(source));
     }
 

@@ -1,9 +1,10 @@
 namespace ContainerSec.Cryptography;
 
 /// <summary>
-/// Why <see cref="ArtifactSignatureVerifier"/> did not accept a signature. The checks run in the
-/// order of this list (after <see cref="TooLarge"/> and <see cref="Malformed"/>), and the first
-/// failure is reported; see <c>docs/cms.md</c>.
+/// Why <see cref="ArtifactSignatureVerifier"/> did not accept a signature. The members are listed
+/// roughly in the order the checks run; the first failure is reported. <c>docs/cms.md</c> gives
+/// the exact order (for example, a signature without any signed attributes is
+/// <see cref="SigningTimeMissing"/> before its content is compared).
 /// </summary>
 public enum SignatureFailureReason
 {
@@ -61,14 +62,14 @@ public enum SignatureFailureReason
     /// intermediate) is neither embedded, nor among the extra intermediates, nor a trust anchor.</summary>
     IncompleteChain,
 
+    /// <summary>A certificate of the chain is revoked (only when revocation checking was asked for).</summary>
+    Revoked,
+
     /// <summary>A certificate of the chain has expired at the verification time.</summary>
     Expired,
 
     /// <summary>A certificate of the chain is not yet valid at the verification time.</summary>
     NotYetValid,
-
-    /// <summary>A certificate of the chain is revoked (only when revocation checking was asked for).</summary>
-    Revoked,
 
     /// <summary>The revocation status of a certificate could not be determined (only when revocation checking was asked for).</summary>
     RevocationUnknown,

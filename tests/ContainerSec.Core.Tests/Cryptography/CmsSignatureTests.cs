@@ -358,6 +358,41 @@ public sealed class CmsSignatureTests
         Assert.Equal(SignatureFailureReason.NotValidForSigning, verifier.Verify(Manifest, tlsSignature).Reason);
     }
 
+    [Fact]
+    public void Verify_IssuerWithoutCaBasicConstraint_ChainInvalid()
+    {
+        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.EcdsaP256);
+        using X509Certificate2 notACa = pki.CreateLeaf(pki.Now.AddHours(-2), pki.Now.AddDays(2), X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign);
+        // CertificateRequest.Create refuses a non-CA issuer certificate; sign with its key directly.
+        using ECDsa leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using ECDsa issuerKey = notACa.GetECDsaPrivateKey()!;
+        var request = new CertificateRequest("CN=Issued by a non-CA", leafKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        using X509Certificate2 issued = request.Create(notACa.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), pki.Now.AddHours(-1), pki.Now.AddDays(1), [5, 6, 7]);
+        using X509Certificate2 leaf = issued.CopyWithPrivateKey(leafKey);
+        byte[] signature = new ArtifactSigner(leaf, HashFunction.Sha256, [notACa, pki.Intermediate], new FixedTimeProvider(pki.Now)).Sign(Manifest);
+
+        SignatureVerificationResult result = Verifier(pki).Verify(Manifest, signature);
+
+        Assert.Equal(SignatureFailureReason.ChainInvalid, result.Reason);
+        Assert.Equal(4, result.Chain.Count);
+    }
+
+    [Fact]
+    public void Verify_OfflineRevocationWithoutCrl_RevocationUnknownAndOffByDefault()
+    {
+        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.EcdsaP256);
+        byte[] signature = Signer(pki).Sign(Manifest);
+        var offline = new ArtifactSignatureVerifier([pki.Root])
+        {
+            TimeProvider = new FixedTimeProvider(pki.Now),
+            RevocationMode = X509RevocationMode.Offline,
+        };
+
+        Assert.Equal(SignatureFailureReason.RevocationUnknown, offline.Verify(Manifest, signature).Reason);
+        Assert.True(Verifier(pki).Verify(Manifest, signature).IsValid);
+    }
+
     internal static CmsSigner BclSigner(X509Certificate2 leaf, DateTimeOffset? signingTime, HashAlgorithmName digest)
     {
         var signer = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, leaf)
