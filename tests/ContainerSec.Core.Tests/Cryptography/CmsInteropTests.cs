@@ -248,4 +248,35 @@ public sealed class CmsInteropTests
         Assert.Contains("DSA", result.Message, StringComparison.Ordinal);
         Assert.Equal("certificate", Assert.Throws<ArgumentException>(() => new ArtifactSigner(dsa, HashFunction.Sha256)).ParamName);
     }
+
+    [Fact]
+    public void Verify_OpenSslSignatureIdentifyingSignerByKeyId_IsValid()
+    {
+        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.EcdsaP384);
+        using var openssl = new CmsOpenSsl();
+        openssl.WritePki(pki);
+        byte[] signature = openssl.Sign(PolicyBundle, "sha384", "-keyid");
+
+        SignatureVerificationResult result = new ArtifactSignatureVerifier([pki.Root]).Verify(PolicyBundle, signature);
+
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal(pki.Leaf.Subject, result.SignerSubject);
+    }
+
+    [Fact]
+    public void Verify_OpenSslSignatureOverEmptyContent_IsValid()
+    {
+        // Our signer refuses empty content (the BCL's encoder does), but a signature over empty
+        // content made elsewhere verifies, and never throws.
+        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.EcdsaP256);
+        using var openssl = new CmsOpenSsl();
+        openssl.WritePki(pki);
+        byte[] signature = openssl.Sign([], "sha256");
+
+        var verifier = new ArtifactSignatureVerifier([pki.Root]);
+        SignatureVerificationResult result = verifier.Verify([], signature);
+
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal(SignatureFailureReason.ContentMismatch, verifier.Verify([0], signature).Reason);
+    }
 }

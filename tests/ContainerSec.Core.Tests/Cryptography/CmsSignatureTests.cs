@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using ContainerSec.Cryptography;
+using FsCheck;
+using FsCheck.Fluent;
 
 namespace ContainerSec.Tests.Cryptography;
 
@@ -38,6 +40,25 @@ public sealed class CmsSignatureTests
         Assert.Equal(pki.Now, result.SigningTime);
         Assert.Same(digest, result.DigestAlgorithm);
         Assert.Equal([pki.Leaf.Thumbprint, pki.Intermediate.Thumbprint, pki.Root.Thumbprint], result.Chain.Select(c => c.Thumbprint));
+    }
+
+    [Fact]
+    public void SignVerify_AnyContent_RoundTripsAndAnyBitFlipIsContentMismatch()
+    {
+        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.EcdsaP256);
+        ArtifactSigner signer = Signer(pki);
+        ArtifactSignatureVerifier verifier = Verifier(pki);
+        TestBytes.Check(Prop.ForAll(Gen.Zip(TestBytes.Length(4096).Where(n => n > 0), TestBytes.Seed).ToArbitrary(), c =>
+        {
+            var random = new Random(c.Item2);
+            byte[] content = TestBytes.Seeded(random, c.Item1);
+            byte[] signature = signer.Sign(content);
+
+            Assert.True(verifier.Verify(content, signature).IsValid);
+            Assert.True(verifier.Verify(new MemoryStream(content), signature).IsValid);
+            byte[] tampered = TestBytes.FlipBit(content, random.Next(content.Length * 8));
+            Assert.Equal(SignatureFailureReason.ContentMismatch, verifier.Verify(tampered, signature).Reason);
+        }), 40);
     }
 
     [Fact]
