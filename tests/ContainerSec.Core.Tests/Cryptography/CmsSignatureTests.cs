@@ -149,27 +149,52 @@ public sealed class CmsSignatureTests
     }
 
     [Fact]
-    public void Verify_SignatureFromAnotherSignerSpliced_SignatureInvalid()
+    public void Verify_SignatureValueOfAnotherSignatureSpliced_SignatureInvalid()
     {
-        // The signed attributes of one signature with the signature value of another over the same content.
-        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.EcdsaP256);
+        // The signed attributes of one signature with the signature value of another over the
+        // same content (a different signing time). RSA-2048 values are always 256 bytes, so the
+        // splice keeps every length field intact.
+        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.Rsa2048);
         byte[] first = Signer(pki).Sign(Manifest);
         byte[] second = Signer(pki, at: pki.Now.AddSeconds(1)).Sign(Manifest);
-        var cmsFirst = new SignedCms(new ContentInfo(Manifest), true);
-        cmsFirst.Decode(first);
-        var cmsSecond = new SignedCms(new ContentInfo(Manifest), true);
-        cmsSecond.Decode(second);
-        byte[] valueFirst = cmsFirst.SignerInfos[0].GetSignature();
-        byte[] valueSecond = cmsSecond.SignerInfos[0].GetSignature();
+        byte[] valueFirst = SignatureValue(first);
+        byte[] valueSecond = SignatureValue(second);
+        Assert.Equal(256, valueFirst.Length);
+        Assert.Equal(256, valueSecond.Length);
         int at = first.AsSpan().IndexOf(valueFirst);
         Assert.True(at > 0);
         byte[] spliced = [.. first.AsSpan(0, at), .. valueSecond, .. first.AsSpan(at + valueFirst.Length)];
-        if (valueFirst.Length != valueSecond.Length)
-        {
-            return; // DER ECDSA signatures differ in length now and then; the length bytes would need fixing.
-        }
 
         Assert.Equal(SignatureFailureReason.SignatureInvalid, Verifier(pki).Verify(Manifest, spliced).Reason);
+
+        static byte[] SignatureValue(byte[] signature)
+        {
+            var cms = new SignedCms(new ContentInfo(Manifest), detached: true);
+            cms.Decode(signature);
+            return cms.SignerInfos[0].GetSignature();
+        }
+    }
+
+    [Fact]
+    public void Verify_ConcurrentCallsOnOneVerifier_AllValid()
+    {
+        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.EcdsaP256);
+        ArtifactSigner signer = Signer(pki);
+        ArtifactSignatureVerifier verifier = Verifier(pki);
+        byte[][] signatures = [.. Enumerable.Range(0, 8).Select(i => signer.Sign([.. Manifest, (byte)i]))];
+        var outcomes = new SignatureFailureReason[64];
+
+        Parallel.For(0, outcomes.Length, i =>
+        {
+            int which = i % signatures.Length;
+            byte[] content = [.. Manifest, (byte)(i % 3 == 0 ? which + 1 : which)];
+            outcomes[i] = verifier.Verify(content, signatures[which]).Reason;
+        });
+
+        for (int i = 0; i < outcomes.Length; i++)
+        {
+            Assert.Equal(i % 3 == 0 ? SignatureFailureReason.ContentMismatch : SignatureFailureReason.None, outcomes[i]);
+        }
     }
 
     [Fact]
