@@ -17,6 +17,9 @@ internal static class Error
     public static ArgumentException TooLong(string paramName, string what, long maximum, long actual) =>
         new($"The {what} must be at most {maximum} bytes; {actual} bytes were given.", paramName);
 
+    public static ArgumentException StreamTooLong(string paramName, string what, long maximum) =>
+        new($"The {what} must be at most {maximum} bytes; the stream holds more.", paramName);
+
     public static ArgumentException DestinationTooSmall(string paramName, int required, int actual) =>
         new($"The destination is too small: {required} bytes are needed, {actual} were given.", paramName);
 
