@@ -135,7 +135,17 @@ public static class Rfc9180Suite
     {
         byte[] aad = Hex(encryption, "aad"), pt = Hex(encryption, "pt"), ct = Hex(encryption, "ct");
         byte[] sealedBytes = senderContext.Seal(pt, associatedData: aad);
-        byte[] opened = recipientContext.Open(ct, associatedData: aad);
+        byte[] opened;
+        try
+        {
+            opened = recipientContext.Open(ct, associatedData: aad);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            result.Fail(id, $"encryption {sequence}: the recipient cannot open ct ({ex.GetType().Name})");
+            return;
+        }
+
         bool singleShotOk = sequence != 0 || suite.Open(enc, recipient, ct, info, aad, sender?.PublicKey, psk, pskId).AsSpan().SequenceEqual(pt);
         if (!sealedBytes.AsSpan().SequenceEqual(ct))
         {
