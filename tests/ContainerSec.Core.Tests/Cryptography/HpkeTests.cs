@@ -128,6 +128,32 @@ public sealed class HpkeTests
 
     [Theory]
     [MemberData(nameof(Kems))]
+    public void Seal_ConcurrentCallersOnOneContext_EachMessageGetsItsOwnSequenceNumber(HpkeSuite suite)
+    {
+        using KeyAgreementPrivateKey recipient = KeyAgreementPrivateKey.Generate(suite.Kem.KeyAgreementAlgorithm);
+        using HpkeSenderContext s = suite.SetupSender(recipient.PublicKey);
+        using HpkeRecipientContext r = suite.SetupRecipient(s.EncapsulatedKey, recipient);
+        var sealedMessages = new System.Collections.Concurrent.ConcurrentBag<byte[]>();
+
+        Parallel.For(0, 16, i => sealedMessages.Add(s.Seal(new byte[] { (byte)i })));
+
+        // For each sequence number in turn, one remaining message opens: no sequence number (nonce) was used twice.
+        var remaining = sealedMessages.ToList();
+        var opened = new HashSet<byte>();
+        for (ulong sequence = 0; sequence < 16; sequence++)
+        {
+            byte[] next = remaining.First(ct => Record.Exception(() => opened.Add(r.Open(ct)[0])) is null);
+            remaining.Remove(next);
+            Assert.Equal(sequence + 1, r.SequenceNumber);
+        }
+
+        Assert.Empty(remaining);
+        Assert.Equal(16, opened.Count);
+        Assert.Equal(16UL, s.SequenceNumber);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kems))]
     public void Seal_SequenceNumberAtTheLimit_ThrowsInvalidOperationException(HpkeSuite suite)
     {
         using KeyAgreementPrivateKey recipient = KeyAgreementPrivateKey.Generate(suite.Kem.KeyAgreementAlgorithm);
