@@ -115,6 +115,13 @@ public static class ConformanceRunner
             return;
         }
 
+        if (Rfc9180Suite.Recognizes(root))
+        {
+            result.Schema = Rfc9180Suite.Schema;
+            Rfc9180Suite.Run(root, result);
+            return;
+        }
+
         if (RecognizeByShape(root) is { } shape)
         {
             result.Schema = shape.Schema;
@@ -155,17 +162,10 @@ public static class ConformanceRunner
         }
     }
 
-    /// <summary>Vector files without a schema field (HPKE, Merkle, signed notes), known by their fields.</summary>
+    /// <summary>Vector files without a schema field (Merkle, signed notes), known by their fields; HPKE vectors run in <see cref="Rfc9180Suite"/>.</summary>
     private static (string Schema, string Issue, int Cases)? RecognizeByShape(JsonElement root)
     {
         const string Merkle = "issue #7 (Merkle audit log)";
-        if (root.ValueKind == JsonValueKind.Array)
-        {
-            return root.GetArrayLength() > 0 && root[0].ValueKind == JsonValueKind.Object && root[0].TryGetProperty("kem_id", out _)
-                ? ("rfc9180 hpke test vectors", "issue #3 (HPKE)", root.GetArrayLength())
-                : null;
-        }
-
         if (root.ValueKind != JsonValueKind.Object)
         {
             return null;

@@ -15,7 +15,7 @@ internal sealed class EcdhAlgorithm : KeyAgreementAlgorithm
     private readonly ECCurve _curve;
     private readonly string _curveOid;
     private readonly int _fieldSize;
-    private (byte[] Prime, byte[] Order)? _explicit;
+    private readonly Lazy<(byte[] Prime, byte[] Order)> _explicit;
 
     internal EcdhAlgorithm(string name, ECCurve curve, string curveOid, int fieldSize)
         : base(name, fieldSize, 1 + (2 * fieldSize), fieldSize)
@@ -23,25 +23,11 @@ internal sealed class EcdhAlgorithm : KeyAgreementAlgorithm
         _curve = curve;
         _curveOid = curveOid;
         _fieldSize = fieldSize;
+        _explicit = new Lazy<(byte[] Prime, byte[] Order)>(ReadExplicitParameters, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The field prime p and group order n, big-endian and <see cref="_fieldSize"/> long, read once from the platform.</summary>
-    private (byte[] Prime, byte[] Order) Explicit
-    {
-        get
-        {
-            if (_explicit is { } known)
-            {
-                return known;
-            }
-
-            using var key = ECDiffieHellman.Create(_curve);
-            ECCurve curve = key.ExportExplicitParameters(includePrivateParameters: false).Curve;
-            var values = (LeftPad(curve.Prime!), LeftPad(curve.Order!));
-            _explicit = values;
-            return values;
-        }
-    }
+    private (byte[] Prime, byte[] Order) Explicit => _explicit.Value;
 
     internal override KeyAgreementPrivateKey.Core Generate() => new EcdhCore(this, ECDiffieHellman.Create(_curve));
 
@@ -176,6 +162,13 @@ internal sealed class EcdhAlgorithm : KeyAgreementAlgorithm
 
     internal override byte[] WriteSubjectPublicKeyInfo(ReadOnlySpan<byte> publicKey) =>
         KeyDer.WriteSubjectPublicKeyInfo(KeyDer.EcPublicKeyOid, _curveOid, publicKey);
+
+    private (byte[] Prime, byte[] Order) ReadExplicitParameters()
+    {
+        using var key = ECDiffieHellman.Create(_curve);
+        ECCurve curve = key.ExportExplicitParameters(includePrivateParameters: false).Curve;
+        return (LeftPad(curve.Prime!), LeftPad(curve.Order!));
+    }
 
     private void CheckCurve(ECCurve curve, string what)
     {

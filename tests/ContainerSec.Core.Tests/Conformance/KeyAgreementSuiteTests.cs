@@ -111,7 +111,92 @@ public sealed class KeyAgreementSuiteTests : IDisposable
         Assert.Contains(reason, result.Summary(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("secp384r1", "ecdh_ecpoint_test_schema_v1.json")]
+    [InlineData("secp521r1", "ecdh_ecpoint_test_schema_v1.json")]
+    [InlineData("secp384r1", "ecdh_test_schema_v1.json")]
+    [InlineData("secp521r1", "ecdh_test_schema_v1.json")]
+    public void RunFile_OtherOfferedCurve_RunsByTheCurveField(string curve, string schema)
+    {
+        // Vectors made with BouncyCastle for a curve not in ../shared: valid agreements, a point off
+        // the curve (invalid) and, for the SPKI schema, a P-256 key (wrong curve, invalid).
+        var algorithm = curve == "secp384r1" ? ContainerSec.Cryptography.KeyAgreementAlgorithm.EcdhP384 : ContainerSec.Cryptography.KeyAgreementAlgorithm.EcdhP521;
+        var domain = ContainerSec.Tests.Cryptography.Reference.Curve(algorithm);
+        bool spki = schema == "ecdh_test_schema_v1.json";
+        var tests = new JsonArray();
+        var random = new Random(7);
+        for (int i = 0; i < 6; i++)
+        {
+            byte[] ours = Scalar(domain, random), peer = Scalar(domain, random);
+            byte[] peerPoint = ContainerSec.Tests.Cryptography.Reference.PublicKey(algorithm, peer);
+            byte[] shared = ContainerSec.Tests.Cryptography.Reference.Agree(algorithm, ours, peerPoint);
+            bool offCurve = i == 5;
+            if (offCurve)
+            {
+                peerPoint[^1] ^= 1;
+            }
+
+            tests.Add(Case(i + 1, Encode(algorithm, peerPoint, spki), ours, shared, offCurve ? "invalid" : "valid"));
+        }
+
+        if (spki)
+        {
+            using var p256 = ContainerSec.Cryptography.KeyAgreementPrivateKey.Generate(ContainerSec.Cryptography.KeyAgreementAlgorithm.EcdhP256);
+            tests.Add(Case(7, p256.PublicKey.ExportSubjectPublicKeyInfo(), Scalar(domain, random), new byte[algorithm.SharedSecretSizeInBytes], "invalid"));
+        }
+
+        var root = new JsonObject
+        {
+            ["algorithm"] = "ECDH", ["schema"] = schema, ["numberOfTests"] = tests.Count, ["header"] = new JsonArray(), ["notes"] = new JsonObject(),
+            ["testGroups"] = new JsonArray(new JsonObject { ["type"] = "EcdhTest", ["curve"] = curve, ["encoding"] = spki ? "asn" : "ecpoint", ["tests"] = tests }),
+        };
+        string path = Path.Combine(_scratch, "vectors.json");
+        File.WriteAllText(path, root.ToJsonString());
+
+        FileResult result = ConformanceRunner.RunFile(path);
+
+        Assert.True(result.Failed == 0, string.Join(Environment.NewLine, result.Failures));
+        Assert.Equal(tests.Count, result.Passed);
+    }
+
     public void Dispose() => Directory.Delete(_scratch, recursive: true);
+
+    private static byte[] Scalar(Org.BouncyCastle.Asn1.X9.X9ECParameters domain, Random random)
+    {
+        byte[] bytes = new byte[(domain.N.BitLength + 7) / 8];
+        random.NextBytes(bytes);
+        var value = new Org.BouncyCastle.Math.BigInteger(1, bytes).Mod(domain.N.Subtract(Org.BouncyCastle.Math.BigInteger.One)).Add(Org.BouncyCastle.Math.BigInteger.One);
+        return [0, .. Org.BouncyCastle.Utilities.BigIntegers.AsUnsignedByteArray(bytes.Length, value)]; // with a leading 00, as Wycheproof's BigInt
+    }
+
+    private static byte[] Encode(ContainerSec.Cryptography.KeyAgreementAlgorithm algorithm, byte[] point, bool spki)
+    {
+        if (!spki)
+        {
+            return point;
+        }
+
+        string oid = algorithm == ContainerSec.Cryptography.KeyAgreementAlgorithm.EcdhP384 ? "1.3.132.0.34" : "1.3.132.0.35";
+        var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("1.2.840.10045.2.1");
+                writer.WriteObjectIdentifier(oid);
+            }
+
+            writer.WriteBitString(point);
+        }
+
+        return writer.Encode();
+    }
+
+    private static JsonObject Case(int id, byte[] publicKey, byte[] privateKey, byte[] shared, string result) => new()
+    {
+        ["tcId"] = id, ["comment"] = "", ["flags"] = new JsonArray(), ["public"] = Convert.ToHexStringLower(publicKey),
+        ["private"] = Convert.ToHexStringLower(privateKey), ["shared"] = Convert.ToHexStringLower(shared), ["result"] = result,
+    };
 
     private static string Result(JsonObject test) => test["result"]!.GetValue<string>();
 
