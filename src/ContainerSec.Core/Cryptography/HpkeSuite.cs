@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Cryptography;
 using ContainerSec.Internal;
 
@@ -82,6 +83,9 @@ public sealed class HpkeSuite
     /// <exception cref="ArgumentException"><paramref name="ephemeralKeyMaterial"/> is shorter than 32 bytes, or as <see cref="SetupSender"/>.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="recipientPublicKey"/> is <see langword="null"/>.</exception>
     /// <exception cref="CryptographicException">A Diffie-Hellman result is refused.</exception>
+    // Public so that the conformance runner checks the vectors' sender side through the public API,
+    // as BoringSSL exposes its _for_testing setup; hidden from IntelliSense so nobody finds it by accident.
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public HpkeSenderContext SetupSenderForTesting(ReadOnlySpan<byte> ephemeralKeyMaterial, KeyAgreementPublicKey recipientPublicKey, ReadOnlySpan<byte> info = default, KeyAgreementPrivateKey? senderPrivateKey = null, ReadOnlySpan<byte> psk = default, ReadOnlySpan<byte> pskId = default)
     {
         using KeyAgreementPrivateKey ephemeral = Kem.DeriveKeyPair(ephemeralKeyMaterial);
