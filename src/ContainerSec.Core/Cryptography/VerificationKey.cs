@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using ContainerSec.Internal;
 using BcEd25519 = Org.BouncyCastle.Math.EC.Rfc8032.Ed25519;
@@ -126,7 +127,7 @@ public sealed class VerificationKey : IDisposable
         {
             return _key switch
             {
-                ECDsa ecdsa => ecdsa.VerifyData(source, signature, Algorithm.HashName, Algorithm.EcdsaFormat),
+                ECDsa ecdsa => VerifyEcdsa(ecdsa, source, signature),
                 RSA rsa => rsa.VerifyData(source, signature, Algorithm.HashName, Algorithm.RsaPadding),
                 _ => BcEd25519.Verify(signature, _ed25519Point!, source),
             };
@@ -184,6 +185,68 @@ public sealed class VerificationKey : IDisposable
 
     /// <summary>Names the algorithm and size.</summary>
     public override string ToString() => $"VerificationKey({Algorithm.Name}, {KeySizeInBits} bits)";
+
+    /// <summary>
+    /// Verifies ECDSA. DER signatures are parsed here, strictly, into <c>r ‖ s</c>: the BCL's
+    /// reader accepts a negative INTEGER (a missing leading zero, Wycheproof "MissingZero"), which
+    /// would make a second encoding of the same signature valid.
+    /// </summary>
+    private bool VerifyEcdsa(ECDsa ecdsa, ReadOnlySpan<byte> source, ReadOnlySpan<byte> signature)
+    {
+        if (!Algorithm.IsDer)
+        {
+            return ecdsa.VerifyData(source, signature, Algorithm.HashName, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+
+        int field = Algorithm.FieldSizeInBytes;
+        Span<byte> p1363 = stackalloc byte[2 * field];
+        p1363.Clear();
+        try
+        {
+            AsnDecoder.ReadSequence(signature, AsnEncodingRules.DER, out int offset, out int length, out int consumed);
+            if (consumed != signature.Length)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<byte> content = signature.Slice(offset, length);
+            ReadOnlySpan<byte> r = AsnDecoder.ReadIntegerBytes(content, AsnEncodingRules.DER, out int read);
+            content = content[read..];
+            ReadOnlySpan<byte> s = AsnDecoder.ReadIntegerBytes(content, AsnEncodingRules.DER, out read);
+            if (read != content.Length || !TryCopyInteger(r, p1363[..field]) || !TryCopyInteger(s, p1363[field..]))
+            {
+                return false;
+            }
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+
+        return ecdsa.VerifyData(source, p1363, Algorithm.HashName, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    /// <summary>Copies a positive DER INTEGER right-aligned into <paramref name="destination"/>; false if negative or too long.</summary>
+    private static bool TryCopyInteger(ReadOnlySpan<byte> integer, Span<byte> destination)
+    {
+        if ((integer[0] & 0x80) != 0)
+        {
+            return false;
+        }
+
+        if (integer[0] == 0 && integer.Length > 1)
+        {
+            integer = integer[1..];
+        }
+
+        if (integer.Length > destination.Length)
+        {
+            return false;
+        }
+
+        integer.CopyTo(destination[(destination.Length - integer.Length)..]);
+        return true;
+    }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }
