@@ -324,7 +324,9 @@ public sealed class SigningKey : IDisposable
             case RSA rsa:
                 return rsa.SignData(source, destination, Algorithm.HashName, Algorithm.RsaPadding);
             default:
-                BcEd25519.Sign(_seed!.Span, _ed25519Public, source, destination[..64]);
+                // The span overload (secret, public key, message, signature): with a byte[] second
+                // argument the compiler would pick (secret, context, …), which is Ed25519ctx.
+                BcEd25519.Sign(_seed!.Span, new ReadOnlySpan<byte>(_ed25519Public), source, destination[..64]);
 
                 // Dispose may have zeroed the seed while signing: never hand out a signature made with it.
                 ThrowIfDisposed();
