@@ -60,9 +60,7 @@ public sealed class KeyTransportPublicKey : IDisposable
     public byte[] WrapKey(AeadKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        byte[] destination = new byte[WrappedKeySizeInBytes];
-        WrapCore(key.Export(), destination);
-        return destination;
+        return WrapToArray(key.Export());
     }
 
     /// <summary>Wraps <paramref name="key"/> into <paramref name="destination"/>.</summary>
@@ -74,7 +72,6 @@ public sealed class KeyTransportPublicKey : IDisposable
     public int WrapKey(AeadKey key, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(key);
-        CheckDestination(destination);
         return WrapCore(key.Export(), destination);
     }
 
@@ -86,9 +83,7 @@ public sealed class KeyTransportPublicKey : IDisposable
     public byte[] WrapKey(MacKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        byte[] destination = new byte[WrappedKeySizeInBytes];
-        WrapCore(key.Export(), destination);
-        return destination;
+        return WrapToArray(key.Export());
     }
 
     /// <summary>Wraps <paramref name="key"/> into <paramref name="destination"/>.</summary>
@@ -100,7 +95,6 @@ public sealed class KeyTransportPublicKey : IDisposable
     public int WrapKey(MacKey key, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(key);
-        CheckDestination(destination);
         return WrapCore(key.Export(), destination);
     }
 
@@ -128,19 +122,24 @@ public sealed class KeyTransportPublicKey : IDisposable
     /// <summary>Names the algorithm and size.</summary>
     public override string ToString() => $"KeyTransportPublicKey(RSA-OAEP-SHA256, {KeySizeInBits} bits)";
 
-    private void CheckDestination(Span<byte> destination)
+    private byte[] WrapToArray(byte[] keyBytes)
     {
-        if (destination.Length < WrappedKeySizeInBytes)
-        {
-            Error.ThrowDestinationTooSmall(nameof(destination), WrappedKeySizeInBytes, destination.Length);
-        }
+        byte[] destination = new byte[WrappedKeySizeInBytes];
+        WrapCore(keyBytes, destination);
+        return destination;
     }
 
+    /// <summary>Encrypts the exported key bytes, which it always zeroes.</summary>
     private int WrapCore(byte[] keyBytes, Span<byte> destination)
     {
         try
         {
             ThrowIfDisposed();
+            if (destination.Length < WrappedKeySizeInBytes)
+            {
+                Error.ThrowDestinationTooSmall(nameof(destination), WrappedKeySizeInBytes, destination.Length);
+            }
+
             int max = WrappedKeySizeInBytes - OaepOverhead;
             if (keyBytes.Length > max)
             {

@@ -46,49 +46,13 @@ internal static class AsymmetricKeys
         }
     }
 
-    public static ECDsa EcdsaFromPkcs8(SignatureAlgorithm algorithm, byte[] pkcs8)
-    {
-        Pkcs8PrivateKeyInfo info = KeyEncoding.DecodePkcs8(pkcs8);
-        string oid = info.AlgorithmId.Value ?? "";
-        if (oid != KeyEncoding.EcPublicKeyOid)
-        {
-            throw KeyEncoding.WrongKeyType(algorithm.Name, Describe(oid));
-        }
-
-        var ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportPkcs8PrivateKey(pkcs8, out _);
-        }
-        catch (CryptographicException)
-        {
-            ecdsa.Dispose();
-            throw KeyEncoding.Malformed("EC private key");
-        }
-
-        return CheckCurve(algorithm, ecdsa);
-    }
+    public static ECDsa EcdsaFromPkcs8(SignatureAlgorithm algorithm, byte[] pkcs8) =>
+        Ecdsa(algorithm, KeyEncoding.DecodePkcs8(pkcs8).AlgorithmId.Value ?? "", pkcs8, private: true);
 
     public static ECDsa EcdsaFromSpki(SignatureAlgorithm algorithm, ReadOnlySpan<byte> spki)
     {
-        (string oid, _, _) = KeyEncoding.DecodeSpki(spki);
-        if (oid != KeyEncoding.EcPublicKeyOid)
-        {
-            throw KeyEncoding.WrongKeyType(algorithm.Name, Describe(oid));
-        }
-
-        var ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportSubjectPublicKeyInfo(spki, out _);
-        }
-        catch (CryptographicException)
-        {
-            ecdsa.Dispose();
-            throw KeyEncoding.Malformed("EC public key (or the point is not on its curve)");
-        }
-
-        return CheckCurve(algorithm, ecdsa);
+        byte[] copy = spki.ToArray();
+        return Ecdsa(algorithm, KeyEncoding.DecodeSpki(copy).Oid, copy, private: false);
     }
 
     /// <summary>An ECDSA public key from the uncompressed point <c>04 ‖ X ‖ Y</c>.</summary>
@@ -235,6 +199,35 @@ internal static class AsymmetricKeys
         {
             CryptographicOperations.ZeroMemory(inner);
         }
+    }
+
+    /// <summary>Imports an EC key after checking its algorithm OID, then checks its curve.</summary>
+    private static ECDsa Ecdsa(SignatureAlgorithm algorithm, string oid, byte[] encoded, bool @private)
+    {
+        if (oid != KeyEncoding.EcPublicKeyOid)
+        {
+            throw KeyEncoding.WrongKeyType(algorithm.Name, Describe(oid));
+        }
+
+        var ecdsa = ECDsa.Create();
+        try
+        {
+            if (@private)
+            {
+                ecdsa.ImportPkcs8PrivateKey(encoded, out _);
+            }
+            else
+            {
+                ecdsa.ImportSubjectPublicKeyInfo(encoded, out _);
+            }
+        }
+        catch (CryptographicException)
+        {
+            ecdsa.Dispose();
+            throw KeyEncoding.Malformed(@private ? "EC private key" : "EC public key (or the point is not on its curve)");
+        }
+
+        return CheckCurve(algorithm, ecdsa);
     }
 
     private static ECDsa CheckCurve(SignatureAlgorithm algorithm, ECDsa ecdsa)

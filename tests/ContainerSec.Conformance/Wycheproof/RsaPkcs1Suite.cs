@@ -14,38 +14,16 @@ public sealed class RsaPkcs1Suite : IWycheproofSuite
 {
     public string Schema => "rsassa_pkcs1_verify_schema_v1.json";
 
-    public void Run(WycheproofFile file, FileResult result)
-    {
-        foreach (WycheproofCase test in file.Cases())
+    public void Run(WycheproofFile file, FileResult result) => SignatureCases.RunRsa(file, result,
+        hash => hash.HashSizeInBytes switch
         {
-            string sha = SignatureCases.String(test.Group, "sha");
-            HashFunction? hash = SignatureCases.Hash(sha);
-            if (hash is null)
-            {
-                result.Skip(SignatureCases.HashSkipReason(sha));
-                continue;
-            }
-
-            SignatureAlgorithm algorithm = hash.HashSizeInBytes switch
-            {
-                32 => SignatureAlgorithm.RsaPkcs1Sha256,
-                48 => SignatureAlgorithm.RsaPkcs1Sha384,
-                _ => SignatureAlgorithm.RsaPkcs1Sha512,
-            };
-            Outcome.Guard(result, test, () =>
-            {
-                byte[] der = SignatureCases.Hex(test.Group, "publicKeyDer");
-                int keySize = test.GroupNumber("keySize");
-                if (!SignatureCases.RsaSizeOffered(keySize))
-                {
-                    SignatureCases.RequireRefusedKey(result, test, $"RSA-{keySize} is outside 2048–4096 bits",
-                        () => VerificationKey.ImportSubjectPublicKeyInfo(algorithm, der).Dispose());
-                    return;
-                }
-
-                using VerificationKey key = VerificationKey.ImportSubjectPublicKeyInfo(algorithm, der);
-                SignatureCases.Check(result, test, key);
-            });
-        }
-    }
+            32 => SignatureAlgorithm.RsaPkcs1Sha256,
+            48 => SignatureAlgorithm.RsaPkcs1Sha384,
+            _ => SignatureAlgorithm.RsaPkcs1Sha512,
+        },
+        (algorithm, _, test, der) =>
+        {
+            using VerificationKey key = VerificationKey.ImportSubjectPublicKeyInfo(algorithm, der);
+            SignatureCases.Check(result, test, key);
+        });
 }

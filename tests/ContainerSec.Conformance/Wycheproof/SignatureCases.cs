@@ -25,6 +25,41 @@ internal static class SignatureCases
 
     public static byte[] Hex(JsonElement element, string name) => Convert.FromHexString(String(element, name));
 
+    /// <summary>
+    /// Runs each case of an RSA signature file: hashes not offered are skipped with the reason,
+    /// keys outside 2048–4096 bits must be refused on import, and the rest go to <paramref name="run"/>
+    /// with the algorithm <paramref name="pick"/> chooses for the group's hash and the key's SPKI.
+    /// </summary>
+    public static void RunRsa(WycheproofFile file, FileResult result, Func<HashFunction, SignatureAlgorithm> pick,
+        Action<SignatureAlgorithm, HashFunction, WycheproofCase, byte[]> run)
+    {
+        foreach (WycheproofCase test in file.Cases())
+        {
+            string sha = String(test.Group, "sha");
+            HashFunction? hash = Hash(sha);
+            if (hash is null)
+            {
+                result.Skip(HashSkipReason(sha));
+                continue;
+            }
+
+            SignatureAlgorithm algorithm = pick(hash);
+            Outcome.Guard(result, test, () =>
+            {
+                byte[] der = Hex(test.Group, "publicKeyDer");
+                int keySize = test.GroupNumber("keySize");
+                if (!RsaSizeOffered(keySize))
+                {
+                    RequireRefusedKey(result, test, $"RSA-{keySize} is outside 2048–4096 bits",
+                        () => VerificationKey.ImportSubjectPublicKeyInfo(algorithm, der).Dispose());
+                    return;
+                }
+
+                run(algorithm, hash, test, der);
+            });
+        }
+    }
+
     public static bool RsaSizeOffered(int keySize) =>
         keySize is >= SignatureAlgorithm.MinRsaKeySizeInBits and <= SignatureAlgorithm.MaxRsaKeySizeInBits;
 
