@@ -47,12 +47,12 @@ internal static class AsymmetricKeys
     }
 
     public static ECDsa EcdsaFromPkcs8(SignatureAlgorithm algorithm, byte[] pkcs8) =>
-        Ecdsa(algorithm, KeyEncoding.DecodePkcs8(pkcs8).AlgorithmId.Value ?? "", pkcs8, private: true);
+        Ecdsa(algorithm, KeyEncoding.DecodePkcs8(pkcs8).AlgorithmId.Value ?? "", pkcs8, @private: true);
 
     public static ECDsa EcdsaFromSpki(SignatureAlgorithm algorithm, ReadOnlySpan<byte> spki)
     {
         byte[] copy = spki.ToArray();
-        return Ecdsa(algorithm, KeyEncoding.DecodeSpki(copy).Oid, copy, private: false);
+        return Ecdsa(algorithm, KeyEncoding.DecodeSpki(copy).Oid, copy, @private: false);
     }
 
     /// <summary>An ECDSA public key from the uncompressed point <c>04 ‖ X ‖ Y</c>.</summary>

@@ -12,6 +12,9 @@ public sealed class SignatureTests
 {
     private const int Cases = 25;
 
+    // BouncyCastle's RSA private-key operation is slow; fewer cases keep the suite fast.
+    private static int CasesFor(SignatureAlgorithm algorithm) => algorithm.IsRsa ? 8 : Cases;
+
     private static Arbitrary<byte[]> Messages() =>
         (from length in TestBytes.Length(4096) from seed in TestBytes.Seed select TestBytes.Seeded(new Random(seed), length)).ToArbitrary();
 
@@ -37,7 +40,7 @@ public sealed class SignatureTests
             Assert.True(verifier.Verify(message, destination.AsSpan(0, written)));
             Assert.True(key.TrySign(message, destination, out int tryWritten));
             Assert.True(verifier.Verify(message, destination.AsSpan(0, tryWritten)));
-        }), Cases);
+        }), CasesFor(algorithm));
     }
 
     [Theory]
@@ -52,7 +55,7 @@ public sealed class SignatureTests
         {
             byte[] signature = SignatureReference.Sign(algorithm, pkcs8, message);
             Assert.True(verifier.Verify(message, signature), "our verifier rejected BouncyCastle's signature");
-        }), Cases);
+        }), CasesFor(algorithm));
     }
 
     [Theory]
@@ -75,7 +78,7 @@ public sealed class SignatureTests
             }
 
             Assert.False(verifier.Verify([.. message, 0], signature));
-        }), Cases);
+        }), CasesFor(algorithm));
     }
 
     [Theory]
