@@ -111,6 +111,30 @@ public sealed class SignatureTests
         Assert.Equal("destination", Assert.Throws<ArgumentException>(() => key.Sign("m"u8, small)).ParamName);
     }
 
+    [Theory]
+    [InlineData("ECDSA-P256-SHA256")]
+    [InlineData("RSA-PSS-SHA256")]
+    [InlineData("Ed25519")]
+    public void SignAndVerify_ConcurrentCallsOnOneKey_AllSignaturesVerify(string name)
+    {
+        SignatureAlgorithm algorithm = Algorithms.Signature.Single(a => a.Name == name);
+        using SigningKey key = SignatureReference.Key(algorithm);
+        using VerificationKey verifier = key.GetVerificationKey();
+        int failures = 0;
+
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            byte[] message = [(byte)i, (byte)(i >> 8), 7];
+            byte[] signature = key.Sign(message);
+            if (!verifier.Verify(message, signature) || verifier.Verify([.. message, 0], signature))
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+
+        Assert.Equal(0, failures);
+    }
+
     [Fact]
     public void EcdsaDer_TrySignIntoExactSize_SucceedsWhenTheSignatureFits()
     {
