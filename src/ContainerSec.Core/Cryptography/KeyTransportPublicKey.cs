@@ -98,6 +98,31 @@ public sealed class KeyTransportPublicKey : IDisposable
         return WrapCore(key.Export(), destination);
     }
 
+    /// <summary>Wraps <paramref name="key"/> into <paramref name="destination"/> if it is large enough.</summary>
+    /// <returns><see langword="false"/> only when <paramref name="destination"/> is shorter than <see cref="WrappedKeySizeInBytes"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="key"/> was not created exportable.</exception>
+    /// <exception cref="ObjectDisposedException">This key or <paramref name="key"/> was disposed.</exception>
+    public bool TryWrapKey(AeadKey key, Span<byte> destination, out int bytesWritten)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        bytesWritten = destination.Length < WrappedKeySizeInBytes ? 0 : WrapCore(key.Export(), destination);
+        return bytesWritten != 0;
+    }
+
+    /// <summary>Wraps <paramref name="key"/> into <paramref name="destination"/> if it is large enough.</summary>
+    /// <returns><see langword="false"/> only when <paramref name="destination"/> is shorter than <see cref="WrappedKeySizeInBytes"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is too long for this RSA key.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="key"/> was not created exportable.</exception>
+    /// <exception cref="ObjectDisposedException">This key or <paramref name="key"/> was disposed.</exception>
+    public bool TryWrapKey(MacKey key, Span<byte> destination, out int bytesWritten)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        bytesWritten = destination.Length < WrappedKeySizeInBytes ? 0 : WrapCore(key.Export(), destination);
+        return bytesWritten != 0;
+    }
+
     /// <summary>Exports the public key as a SubjectPublicKeyInfo (DER, rsaEncryption).</summary>
     /// <exception cref="ObjectDisposedException">The key was disposed.</exception>
     public byte[] ExportSubjectPublicKeyInfo()

@@ -44,6 +44,13 @@ public sealed class KeyTransportTests : IDisposable
         Assert.Equal(256, _public.WrapKey(key, destination));
         using AeadKey fromSpan = _private.UnwrapAeadKey(destination.AsSpan(0, 256), algorithm, KeyExportPolicy.AllowPlaintextExport);
         Assert.Equal(key.Export(), fromSpan.Export());
+
+        Assert.False(_public.TryWrapKey(key, new byte[255], out int none));
+        Assert.Equal(0, none);
+        Assert.True(_public.TryWrapKey(key, destination, out int written));
+        Assert.Equal(256, written);
+        using AeadKey fromTry = _private.UnwrapAeadKey(destination.AsSpan(0, written), algorithm, KeyExportPolicy.AllowPlaintextExport);
+        Assert.Equal(key.Export(), fromTry.Export());
     }
 
     [Fact]
