@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 
@@ -51,12 +52,16 @@ internal static class KeyEncoding
     public static CryptographicException WrongKeyType(string expected, string found) =>
         new($"The key is not a {expected} key (it holds a {found} key).");
 
-    /// <summary>The algorithm OID, parameters and private key of a PKCS#8 <c>PrivateKeyInfo</c> that fills <paramref name="source"/> exactly.</summary>
-    public static Pkcs8PrivateKeyInfo DecodePkcs8(ReadOnlySpan<byte> source)
+    /// <summary>
+    /// The algorithm OID, parameters and private key of a PKCS#8 <c>PrivateKeyInfo</c> that fills
+    /// <paramref name="source"/> exactly. The result points into <paramref name="source"/> (no copy
+    /// of the key is made), so zeroing the caller's array zeroes it too.
+    /// </summary>
+    public static Pkcs8PrivateKeyInfo DecodePkcs8(byte[] source)
     {
         try
         {
-            var info = Pkcs8PrivateKeyInfo.Decode(source.ToArray(), out int read, skipCopy: true);
+            var info = Pkcs8PrivateKeyInfo.Decode(source, out int read, skipCopy: true);
             if (read != source.Length)
             {
                 throw Malformed("PKCS#8 PrivateKeyInfo (trailing data)");
@@ -212,12 +217,23 @@ internal static class KeyEncoding
         try
         {
             Pkcs8PrivateKeyInfo info = Pkcs8PrivateKeyInfo.DecryptAndDecode(password, encrypted, out int read);
-            if (read != encrypted.Length)
+            try
             {
-                throw Malformed("PKCS#8 EncryptedPrivateKeyInfo (trailing data)");
-            }
+                if (read != encrypted.Length)
+                {
+                    throw Malformed("PKCS#8 EncryptedPrivateKeyInfo (trailing data)");
+                }
 
-            return info.Encode();
+                return info.Encode();
+            }
+            finally
+            {
+                // The decrypted key inside the BCL object: zero it rather than wait for the GC.
+                if (MemoryMarshal.TryGetArray(info.PrivateKeyBytes, out ArraySegment<byte> segment))
+                {
+                    CryptographicOperations.ZeroMemory(segment);
+                }
+            }
         }
         catch (Exception ex) when (ex is CryptographicException or AsnContentException)
         {
@@ -226,9 +242,9 @@ internal static class KeyEncoding
     }
 
     /// <summary>Encrypts a plain PKCS#8 <c>PrivateKeyInfo</c> with PBES2: PBKDF2-HMAC-SHA-256 (<see cref="ExportIterations"/>), AES-256-CBC.</summary>
-    public static byte[] EncryptPkcs8(ReadOnlySpan<byte> pkcs8, ReadOnlySpan<char> password)
+    public static byte[] EncryptPkcs8(byte[] pkcs8, ReadOnlySpan<char> password)
     {
-        Pkcs8PrivateKeyInfo info = Pkcs8PrivateKeyInfo.Decode(pkcs8.ToArray(), out _, skipCopy: true);
+        Pkcs8PrivateKeyInfo info = Pkcs8PrivateKeyInfo.Decode(pkcs8, out _, skipCopy: true);
         return info.Encrypt(password, new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, ExportIterations));
     }
 
