@@ -8,7 +8,7 @@ namespace ContainerSec.Conformance.Wycheproof;
 /// ECDSA verification, shared by the DER and IEEE P1363 schemas. The curve and hash come from each
 /// group (<c>publicKey.curve</c>, <c>sha</c>). Offered: secp256r1/SHA-256, secp384r1/SHA-384,
 /// secp521r1/SHA-512; each case is verified with the key loaded from <c>publicKeyDer</c> and from
-/// the raw point <c>publicKey.uncompressed</c>, which must agree. Curves the library does not offer
+/// the raw point <c>publicKey.uncompressed</c>, whichever are present; they must agree. Curves the library does not offer
 /// (secp256k1, secp224r1, Brainpool, …) are refused by design: such a case passes only if
 /// importing its key as P-256 throws <see cref="CryptographicException"/>. An offered curve with
 /// another hash (e.g. P-256 with SHA-512, SHA-3) is skipped with the reason. Verify must never
@@ -54,9 +54,15 @@ public abstract class EcdsaSuiteBase : IWycheproofSuite
                     return;
                 }
 
-                using VerificationKey fromDer = VerificationKey.ImportSubjectPublicKeyInfo(algorithm, der);
-                using VerificationKey fromPoint = VerificationKey.ImportRawPublicKey(algorithm, SignatureCases.Hex(publicKey, "uncompressed"));
-                SignatureCases.Check(result, test, fromDer, fromPoint);
+                VerificationKey[] keys = SignatureCases.LoadKeys(algorithm, test, "uncompressed");
+                try
+                {
+                    SignatureCases.Check(result, test, keys);
+                }
+                finally
+                {
+                    Array.ForEach(keys, k => k.Dispose());
+                }
             });
         }
     }

@@ -60,6 +60,26 @@ internal static class SignatureCases
         }
     }
 
+    /// <summary>
+    /// The group's public key loaded every way the group offers: from <c>publicKeyDer</c> (SPKI)
+    /// and from the raw field of <c>publicKey</c> (<paramref name="rawField"/>), whichever are present.
+    /// </summary>
+    public static VerificationKey[] LoadKeys(SignatureAlgorithm algorithm, WycheproofCase test, string rawField)
+    {
+        var keys = new List<VerificationKey>(2);
+        if (test.Group.TryGetProperty("publicKeyDer", out JsonElement der))
+        {
+            keys.Add(VerificationKey.ImportSubjectPublicKeyInfo(algorithm, Convert.FromHexString(der.GetString() ?? "")));
+        }
+
+        if (test.Group.TryGetProperty("publicKey", out JsonElement publicKey) && publicKey.TryGetProperty(rawField, out JsonElement raw))
+        {
+            keys.Add(VerificationKey.ImportRawPublicKey(algorithm, Convert.FromHexString(raw.GetString() ?? "")));
+        }
+
+        return keys.Count > 0 ? [.. keys] : throw new KeyNotFoundException($"the group has neither publicKeyDer nor publicKey.{rawField}");
+    }
+
     public static bool RsaSizeOffered(int keySize) =>
         keySize is >= SignatureAlgorithm.MinRsaKeySizeInBits and <= SignatureAlgorithm.MaxRsaKeySizeInBits;
 
