@@ -201,6 +201,30 @@ public sealed class SignatureTests
         Assert.Equal(algorithm == SignatureAlgorithm.Ed25519, algorithm.HashFunction is null);
     }
 
+    [Theory]
+    [InlineData("ECDSA-P256-SHA256", 64)]
+    [InlineData("ECDSA-P384-SHA384", 96)]
+    [InlineData("ECDSA-P521-SHA512", 132)]
+    [InlineData("ECDSA-P256-SHA256-DER", 72)]
+    [InlineData("ECDSA-P384-SHA384-DER", 104)]
+    [InlineData("ECDSA-P521-SHA512-DER", 139)]
+    [InlineData("Ed25519", 64)]
+    [InlineData("RSA-PSS-SHA256", 256)]
+    public void GetMaxSignatureSize_MatchesTheEncoding(string name, int expected)
+    {
+        SignatureAlgorithm algorithm = Algorithms.Signature.Single(a => a.Name == name);
+        using SigningKey key = SignatureReference.Key(algorithm);
+        Assert.Equal(expected, key.GetMaxSignatureSize());
+        if (algorithm.IsEcdsa)
+        {
+            using var ecdsa = System.Security.Cryptography.ECDsa.Create();
+            ecdsa.ImportPkcs8PrivateKey(SignatureReference.Pkcs8(algorithm), out _);
+            Assert.Equal(expected, ecdsa.GetMaxSignatureSize(algorithm.HasVariableSignatureSize
+                ? System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence
+                : System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+        }
+    }
+
     [Fact]
     public void Registry_SignatureAlgorithms_ContainsEveryKnownSingletonOnce()
     {
