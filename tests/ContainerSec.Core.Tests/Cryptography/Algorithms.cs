@@ -18,6 +18,7 @@ public static class Algorithms
     public static IReadOnlyList<HashFunction> Hash { get; } = Singletons<HashFunction>();
 
     public static IReadOnlyList<KeyAgreementAlgorithm> KeyAgreement { get; } = Singletons<KeyAgreementAlgorithm>();
+    public static IReadOnlyList<SignatureAlgorithm> Signature { get; } = Singletons<SignatureAlgorithm>();
 
     public static TheoryData<AeadAlgorithm> AeadData => Data(Aead);
 
@@ -29,6 +30,8 @@ public static class Algorithms
     public static TheoryData<MacAlgorithm> MacData => Data(Mac);
 
     public static TheoryData<HashFunction> HashData => Data(Hash);
+
+    public static TheoryData<SignatureAlgorithm> SignatureData => Data(Signature);
 
     /// <summary>Every algorithm paired with every value of <paramref name="values"/>.</summary>
     public static TheoryData<T, TValue> Cross<T, TValue>(IEnumerable<T> algorithms, params TValue[] values)
