@@ -409,6 +409,25 @@ public sealed class KeyRing : IDisposable
 
     internal IEnumerable<ManagedKey> Keys => _keys.Values;
 
+    /// <summary>
+    /// After loading from a store, a dynamic key's active version may have encrypted more than
+    /// its last saved counters say (uses after the last save are lost in a crash), so it is
+    /// retired at once and a fresh version takes over. Static keys keep their saved counters.
+    /// </summary>
+    internal void RotateDynamicAfterRestart()
+    {
+        foreach (ManagedKey key in _keys.Values)
+        {
+            if (key.Kind == KeyKind.Dynamic && key.Active is not null)
+            {
+                lock (key.Lock)
+                {
+                    PromoteCore(key, AddVersionCore(key, SecretBytes.Random(KeyVersion.MaterialSizeInBytes), KeyId.NewId()));
+                }
+            }
+        }
+    }
+
     private void RotateExhausted(ManagedKey key, KeyVersion exhausted, KeyUsageLimit limit)
     {
         bool rotated = false;
