@@ -54,11 +54,11 @@ public static class Envelope
 
     internal static byte AlgorithmId(AeadAlgorithm algorithm) => algorithm == AeadAlgorithm.Aes128Gcm ? (byte)1 : (byte)2;
 
-    internal static KeyId ParseHeader(ReadOnlySpan<byte> source, out byte algorithmId)
+    internal static KeyId ParseHeader(ReadOnlySpan<byte> source, out byte algorithmId, byte format = FormatVersion, int minimumLength = Overhead)
     {
-        if (source.Length < Overhead)
+        if (source.Length < minimumLength)
         {
-            throw new InvalidEnvelopeException($"A sealed record is at least {Overhead} bytes; {source.Length} bytes were given (truncated or not a record).");
+            throw new InvalidEnvelopeException($"A sealed record is at least {minimumLength} bytes; {source.Length} bytes were given (truncated or not a record).");
         }
 
         if (source[0] != Magic0 || source[1] != Magic1)
@@ -66,9 +66,9 @@ public static class Envelope
             throw new InvalidEnvelopeException("The bytes are not a ContainerSec sealed record (wrong magic).");
         }
 
-        if (source[2] != FormatVersion)
+        if (source[2] != format)
         {
-            throw new InvalidEnvelopeException($"Unknown sealed-record format version {source[2]}; this library reads version {FormatVersion}.");
+            throw new InvalidEnvelopeException($"Unknown sealed-record format version {source[2]}; version {format} was expected here.");
         }
 
         algorithmId = source[AlgorithmOffset];
@@ -78,5 +78,43 @@ public static class Envelope
         }
 
         return KeyId.Read(source.Slice(KeyIdOffset, KeyId.SizeInBytes));
+    }
+
+    /// <summary>Writes magic, format, algorithm, key id and context fingerprint (the first 28 bytes).</summary>
+    internal static void WriteCommonHeader(Span<byte> header, byte format, KeyVersion version, ReadOnlySpan<byte> context)
+    {
+        header[0] = Magic0;
+        header[1] = Magic1;
+        header[2] = format;
+        header[AlgorithmOffset] = AlgorithmId(version.Algorithm);
+        version.KeyId.WriteTo(header.Slice(KeyIdOffset, KeyId.SizeInBytes));
+        WriteFingerprint(version, context, header.Slice(FingerprintOffset, FingerprintSize));
+    }
+
+    /// <summary>Parses the common header and finds the version that may open it, checking algorithm and context fingerprint.</summary>
+    internal static KeyVersion Resolve(KeyRing ring, ReadOnlySpan<byte> source, ReadOnlySpan<byte> context, byte format, int minimumLength)
+    {
+        KeyId keyId = ParseHeader(source, out byte algorithmId, format, minimumLength);
+        KeyVersion version = ring.ResolveForDecryption(keyId);
+        if (AlgorithmId(version.Algorithm) != algorithmId)
+        {
+            throw new InvalidEnvelopeException("The record's algorithm does not match its key version's algorithm.");
+        }
+
+        Span<byte> fingerprint = stackalloc byte[FingerprintSize];
+        WriteFingerprint(version, context, fingerprint);
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(fingerprint, source.Slice(FingerprintOffset, FingerprintSize)))
+        {
+            throw new ContextMismatchException();
+        }
+
+        return version;
+    }
+
+    private static void WriteFingerprint(KeyVersion version, ReadOnlySpan<byte> context, Span<byte> destination)
+    {
+        Span<byte> mac = stackalloc byte[32];
+        version.ContextKey.Compute(context, mac);
+        mac[..FingerprintSize].CopyTo(destination);
     }
 }

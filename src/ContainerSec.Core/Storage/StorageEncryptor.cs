@@ -232,12 +232,7 @@ public sealed class StorageEncryptor
         }
 
         KeyVersion version = _ring.ReserveEncryption(_key, plaintext.Length);
-        header[0] = Envelope.Magic0;
-        header[1] = Envelope.Magic1;
-        header[2] = Envelope.FormatVersion;
-        header[Envelope.AlgorithmOffset] = Envelope.AlgorithmId(version.Algorithm);
-        version.KeyId.WriteTo(header.Slice(Envelope.KeyIdOffset, KeyId.SizeInBytes));
-        WriteFingerprint(version, context, header.Slice(Envelope.FingerprintOffset, Envelope.FingerprintSize));
+        Envelope.WriteCommonHeader(header, Envelope.FormatVersion, version, context);
         Span<byte> nonce = stackalloc byte[AeadAlgorithm.NonceSize];
         RandomNumberGenerator.Fill(nonce);
         nonce.CopyTo(header[Envelope.NonceOffset..]);
@@ -254,24 +249,8 @@ public sealed class StorageEncryptor
         }
     }
 
-    private KeyVersion Resolve(ReadOnlySpan<byte> source, ReadOnlySpan<byte> context)
-    {
-        KeyId keyId = Envelope.ParseHeader(source, out byte algorithmId);
-        KeyVersion version = _ring.ResolveForDecryption(keyId);
-        if (Envelope.AlgorithmId(version.Algorithm) != algorithmId)
-        {
-            throw new InvalidEnvelopeException("The record's algorithm does not match its key version's algorithm.");
-        }
-
-        Span<byte> fingerprint = stackalloc byte[Envelope.FingerprintSize];
-        WriteFingerprint(version, context, fingerprint);
-        if (!CryptographicOperations.FixedTimeEquals(fingerprint, source.Slice(Envelope.FingerprintOffset, Envelope.FingerprintSize)))
-        {
-            throw new ContextMismatchException();
-        }
-
-        return version;
-    }
+    private KeyVersion Resolve(ReadOnlySpan<byte> source, ReadOnlySpan<byte> context) =>
+        Envelope.Resolve(_ring, source, context, Envelope.FormatVersion, Envelope.Overhead);
 
     private static void OpenCore(KeyVersion version, ReadOnlySpan<byte> source, ReadOnlySpan<byte> context, Span<byte> destination)
     {
@@ -288,13 +267,6 @@ public sealed class StorageEncryptor
         {
             Return(rented);
         }
-    }
-
-    private static void WriteFingerprint(KeyVersion version, ReadOnlySpan<byte> context, Span<byte> destination)
-    {
-        Span<byte> mac = stackalloc byte[32];
-        version.ContextKey.Compute(context, mac);
-        mac[..Envelope.FingerprintSize].CopyTo(destination);
     }
 
     /// <summary>Builds <c>header ‖ context</c> in <paramref name="stack"/> when it fits, else in a pooled array the caller returns.</summary>
