@@ -101,31 +101,42 @@ public sealed class StreamingEncryptor
         using AeadKey streamKey = DeriveStreamKey(version, header, context);
         destination.Write(header);
 
-        var batch = new Chunk[MaxDegreeOfParallelism];
+        // One plaintext and one sealed buffer per parallel slot, reused for every batch.
+        int slots = MaxDegreeOfParallelism;
+        byte[][] inputs = NewBuffers(slots, ChunkSize);
+        byte[][] outputs = NewBuffers(slots, ChunkSize + AeadAlgorithm.TagSize);
+        var batch = new Chunk[slots];
         long index = 0;
         bool done = false;
-        while (!done)
+        try
         {
-            int count = 0;
-            while (count < batch.Length && !done)
+            while (!done)
             {
-                byte[] plain = new byte[ChunkSize];
-                int read = source.ReadAtLeast(plain, ChunkSize, throwOnEndOfStream: false);
-                done = read < ChunkSize;
-                CheckIndex(index);
-                batch[count++] = new Chunk(index++, plain, read, new byte[read + AeadAlgorithm.TagSize], done);
-            }
+                int count = 0;
+                while (count < slots && !done)
+                {
+                    int read = source.ReadAtLeast(inputs[count], ChunkSize, throwOnEndOfStream: false);
+                    done = read < ChunkSize;
+                    CheckIndex(index);
+                    batch[count] = new Chunk(index++, read, done);
+                    count++;
+                }
 
-            Run(batch, count, chunk =>
-            {
-                Span<byte> nonce = stackalloc byte[AeadAlgorithm.NonceSize];
-                WriteNonce(nonce, chunk.Index, chunk.Last);
-                streamKey.Encrypt(nonce, chunk.Input.AsSpan(0, chunk.Length), chunk.Output);
-            });
-            for (int i = 0; i < count; i++)
-            {
-                destination.Write(batch[i].Output);
+                Run(batch, count, (chunk, slot) =>
+                {
+                    Span<byte> nonce = stackalloc byte[AeadAlgorithm.NonceSize];
+                    WriteNonce(nonce, chunk.Index, chunk.Last);
+                    streamKey.Encrypt(nonce, inputs[slot].AsSpan(0, chunk.Length), outputs[slot]);
+                });
+                for (int i = 0; i < count; i++)
+                {
+                    destination.Write(outputs[i], 0, batch[i].Length + AeadAlgorithm.TagSize);
+                }
             }
+        }
+        finally
+        {
+            Clear(inputs);
         }
     }
 
@@ -145,35 +156,50 @@ public sealed class StreamingEncryptor
         using AeadKey streamKey = DeriveStreamKey(version, header, context);
         int sealedChunk = chunkSize + AeadAlgorithm.TagSize;
 
-        var batch = new Chunk[MaxDegreeOfParallelism];
-        byte[] next = new byte[sealedChunk];
-        int nextLength = source.ReadAtLeast(next, sealedChunk, throwOnEndOfStream: false);
+        // slots + 1 sealed buffers: one more than a batch, for the look-ahead read that tells
+        // whether the chunk before it is the last. Plaintext buffers per slot, reused.
+        int slots = MaxDegreeOfParallelism;
+        byte[][] inputs = NewBuffers(slots + 1, sealedChunk);
+        byte[][] outputs = NewBuffers(slots, chunkSize);
+        var batch = new Chunk[slots];
+        var batchInputs = new byte[slots][];
+        int nextSlot = 0;
+        int nextLength = source.ReadAtLeast(inputs[0], sealedChunk, throwOnEndOfStream: false);
         long index = 0;
         bool done = false;
-        while (!done)
+        try
         {
-            int count = 0;
-            while (count < batch.Length && !done)
+            while (!done)
             {
-                byte[] current = next;
-                int length = nextLength;
-                if (length < AeadAlgorithm.TagSize)
+                int count = 0;
+                while (count < slots && !done)
                 {
-                    throw new AuthenticationTagMismatchException("The sealed stream is truncated: a chunk is missing or shorter than a tag.");
+                    int length = nextLength;
+                    if (length < AeadAlgorithm.TagSize)
+                    {
+                        throw new AuthenticationTagMismatchException("The sealed stream is truncated: a chunk is missing or shorter than a tag.");
+                    }
+
+                    batchInputs[count] = inputs[nextSlot];
+                    nextSlot = (nextSlot + 1) % inputs.Length;
+                    nextLength = length == sealedChunk ? source.ReadAtLeast(inputs[nextSlot], sealedChunk, throwOnEndOfStream: false) : 0;
+                    done = nextLength == 0;
+                    CheckIndex(index);
+                    batch[count] = new Chunk(index++, length, done);
+                    count++;
                 }
 
-                next = new byte[sealedChunk];
-                nextLength = length == sealedChunk ? source.ReadAtLeast(next, sealedChunk, throwOnEndOfStream: false) : 0;
-                done = nextLength == 0;
-                CheckIndex(index);
-                batch[count++] = new Chunk(index++, current, length, new byte[length - AeadAlgorithm.TagSize], done);
+                Run(batch, count, (chunk, slot) =>
+                    DecryptChunk(streamKey, chunk.Index, chunk.Last, batchInputs[slot].AsSpan(0, chunk.Length), outputs[slot].AsSpan(0, chunk.Length - AeadAlgorithm.TagSize)));
+                for (int i = 0; i < count; i++)
+                {
+                    destination.Write(outputs[i], 0, batch[i].Length - AeadAlgorithm.TagSize);
+                }
             }
-
-            Run(batch, count, chunk => DecryptChunk(streamKey, chunk.Index, chunk.Last, chunk.Input.AsSpan(0, chunk.Length), chunk.Output));
-            for (int i = 0; i < count; i++)
-            {
-                destination.Write(batch[i].Output);
-            }
+        }
+        finally
+        {
+            Clear(outputs);
         }
     }
 
@@ -293,20 +319,40 @@ public sealed class StreamingEncryptor
         }
     }
 
-    private void Run(Chunk[] batch, int count, Action<Chunk> work)
+    private void Run(Chunk[] batch, int count, Action<Chunk, int> work)
     {
         if (count == 1 || MaxDegreeOfParallelism == 1)
         {
             for (int i = 0; i < count; i++)
             {
-                work(batch[i]);
+                work(batch[i], i);
             }
 
             return;
         }
 
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism }, i => work(batch[i]));
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism }, i => work(batch[i], i));
     }
 
-    private sealed record Chunk(long Index, byte[] Input, int Length, byte[] Output, bool Last);
+    private static byte[][] NewBuffers(int count, int size)
+    {
+        byte[][] buffers = new byte[count][];
+        for (int i = 0; i < count; i++)
+        {
+            buffers[i] = new byte[size];
+        }
+
+        return buffers;
+    }
+
+    /// <summary>Zeroes plaintext buffers before they become garbage.</summary>
+    private static void Clear(byte[][] buffers)
+    {
+        foreach (byte[] buffer in buffers)
+        {
+            CryptographicOperations.ZeroMemory(buffer);
+        }
+    }
+
+    private readonly record struct Chunk(long Index, int Length, bool Last);
 }
