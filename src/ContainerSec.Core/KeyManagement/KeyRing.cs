@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
 using ContainerSec.Cryptography;
 using ContainerSec.Internal;
 
@@ -21,19 +22,37 @@ namespace ContainerSec.KeyManagement;
 /// <see cref="Promote"/> makes it active and demotes the previous one to decrypt-only.
 /// Every change is recorded with a timestamp from the ring's <see cref="TimeProvider"/>.</para>
 /// <para>Thread-safe. <see cref="Dispose"/> erases all material.</para>
+/// <para>Metrics (<see cref="MeterName"/>, one meter per ring, tagged with the key name):
+/// <c>containersec.keyring.encryptions</c>, <c>containersec.keyring.decryptions</c>,
+/// <c>containersec.keyring.rotations</c> (counters) and
+/// <c>containersec.keyring.remaining_operations</c>, <c>containersec.keyring.remaining_bytes</c>
+/// (gauges of each key's active version). No metric carries material.</para>
 /// </remarks>
 public sealed class KeyRing : IDisposable
 {
     private readonly ConcurrentDictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<KeyId, KeyVersion> _byId = new();
     private readonly TimeProvider _time;
+    private readonly Meter _meter;
+    private readonly Counter<long> _encryptions;
+    private readonly Counter<long> _decryptions;
+    private readonly Counter<long> _rotations;
     private volatile bool _disposed;
+
+    /// <summary>The name of the <see cref="Meter"/> each ring publishes: <c>ContainerSec.KeyManagement</c>.</summary>
+    public const string MeterName = "ContainerSec.KeyManagement";
 
     /// <summary>Creates an empty ring.</summary>
     /// <param name="timeProvider">The clock for timestamps and age limits; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     public KeyRing(TimeProvider? timeProvider = null)
     {
         _time = timeProvider ?? TimeProvider.System;
+        _meter = new Meter(MeterName);
+        _encryptions = _meter.CreateCounter<long>("containersec.keyring.encryptions", description: "Encryptions reserved from a key's active version.");
+        _decryptions = _meter.CreateCounter<long>("containersec.keyring.decryptions", description: "Key versions resolved to open a record.");
+        _rotations = _meter.CreateCounter<long>("containersec.keyring.rotations", description: "Versions promoted to active.");
+        _meter.CreateObservableGauge("containersec.keyring.remaining_operations", () => Remaining(static v => v.RemainingOperations), description: "Encryptions left on each key's active version.");
+        _meter.CreateObservableGauge("containersec.keyring.remaining_bytes", () => Remaining(static v => v.RemainingBytes), unit: "By", description: "Plaintext bytes left on each key's active version.");
     }
 
     /// <summary>Raised when a version crosses its policy's warning threshold, once per limit and version.</summary>
@@ -277,6 +296,7 @@ public sealed class KeyRing : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        _meter.Dispose();
         foreach (ManagedKey key in _keys.Values)
         {
             lock (key.Lock)
@@ -315,6 +335,7 @@ public sealed class KeyRing : IDisposable
             ReserveResult result = active.TryReserve(length, now, out KeyUsageLimit limit, out bool warn);
             if (result == ReserveResult.Reserved)
             {
+                _encryptions.Add(1, new KeyValuePair<string, object?>("key", key.Name));
                 if (warn)
                 {
                     UsageWarning?.Invoke(this, new KeyUsageWarningEventArgs(active, limit, reached: false));
@@ -355,6 +376,7 @@ public sealed class KeyRing : IDisposable
             throw new KeyUnavailableException(KeyUnavailableReason.BelowMinimumVersion, keyId, $"Version {version.Number} of key '{version.KeyName}' is below the minimum decryption version {version.Owner.MinimumDecryptionVersion}.");
         }
 
+        _decryptions.Add(1, new KeyValuePair<string, object?>("key", version.KeyName));
         return version;
     }
 
@@ -480,12 +502,27 @@ public sealed class KeyRing : IDisposable
         target.SetState(KeyVersionState.Active);
         key.Active = target;
         key.History.Add(new KeyEvent(now, KeyEventKind.Promoted, target.Number));
+        _rotations.Add(1, new KeyValuePair<string, object?>("key", key.Name));
         if (previous is not null)
         {
             previous.SetState(KeyVersionState.DecryptOnly);
             previous.DeactivatedAt = now;
             key.History.Add(new KeyEvent(now, KeyEventKind.Demoted, previous.Number));
         }
+    }
+
+    private List<Measurement<long>> Remaining(Func<KeyVersion, long> value)
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (ManagedKey key in _keys.Values)
+        {
+            if (key.Active is { } active)
+            {
+                measurements.Add(new Measurement<long>(value(active), new KeyValuePair<string, object?>("key", key.Name)));
+            }
+        }
+
+        return measurements;
     }
 
     private static long ActiveUntil(ManagedKey key, DateTimeOffset activatedAt) =>
