@@ -101,8 +101,8 @@ public sealed class StreamingEncryptor
         using AeadKey streamKey = DeriveStreamKey(version, header, context);
         destination.Write(header);
 
-        // One plaintext and one sealed buffer per parallel slot, reused for every batch.
-        int slots = MaxDegreeOfParallelism;
+        // One plaintext and one sealed buffer per slot, reused for every batch.
+        int slots = BatchSize;
         byte[][] inputs = NewBuffers(slots, ChunkSize);
         byte[][] outputs = NewBuffers(slots, ChunkSize + AeadAlgorithm.TagSize);
         var batch = new Chunk[slots];
@@ -158,7 +158,7 @@ public sealed class StreamingEncryptor
 
         // slots + 1 sealed buffers: one more than a batch, for the look-ahead read that tells
         // whether the chunk before it is the last. Plaintext buffers per slot, reused.
-        int slots = MaxDegreeOfParallelism;
+        int slots = BatchSize;
         byte[][] inputs = NewBuffers(slots + 1, sealedChunk);
         byte[][] outputs = NewBuffers(slots, chunkSize);
         var batch = new Chunk[slots];
@@ -319,6 +319,12 @@ public sealed class StreamingEncryptor
         }
     }
 
+    /// <summary>Chunks per batch: one when sequential; with parallelism, several per worker so each
+    /// worker gets a contiguous run of chunks and synchronization is paid once per run.</summary>
+    private int BatchSize => MaxDegreeOfParallelism == 1 ? 1 : MaxDegreeOfParallelism * ChunksPerWorker;
+
+    private const int ChunksPerWorker = 8;
+
     private void Run(Chunk[] batch, int count, Action<Chunk, int> work)
     {
         if (count == 1 || MaxDegreeOfParallelism == 1)
@@ -331,7 +337,15 @@ public sealed class StreamingEncryptor
             return;
         }
 
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism }, i => work(batch[i], i));
+        int workers = Math.Min(MaxDegreeOfParallelism, count);
+        int per = (count + workers - 1) / workers;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism }, w =>
+        {
+            for (int i = w * per; i < Math.Min(count, (w + 1) * per); i++)
+            {
+                work(batch[i], i);
+            }
+        });
     }
 
     private static byte[][] NewBuffers(int count, int size)
