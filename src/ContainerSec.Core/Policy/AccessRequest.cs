@@ -69,13 +69,21 @@ public sealed class AccessRequest
     }
 
     /// <summary>A non-resource request (<c>get /healthz</c>).</summary>
+    /// <param name="user">Who asks.</param>
+    /// <param name="verb">The verb.</param>
+    /// <param name="path">The URL path.</param>
+    /// <param name="namespace">
+    /// Normally empty. Kubernetes still visits the RoleBindings of a namespace set on a
+    /// non-resource request, so a RoleBinding to a role with <c>nonResourceURLs</c> can then apply.
+    /// </param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public static AccessRequest ForNonResource(UserInfo user, string verb, string path)
+    public static AccessRequest ForNonResource(UserInfo user, string verb, string path, string @namespace = "")
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(verb);
         ArgumentNullException.ThrowIfNull(path);
-        return new AccessRequest(user, verb, isResourceRequest: false) { Path = path };
+        ArgumentNullException.ThrowIfNull(@namespace);
+        return new AccessRequest(user, verb, isResourceRequest: false) { Path = path, Namespace = @namespace };
     }
 
     /// <inheritdoc/>
