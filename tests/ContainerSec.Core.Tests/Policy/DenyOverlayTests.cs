@@ -180,6 +180,20 @@ public sealed class DenyOverlayTests
         Assert.Throws<ArgumentNullException>("rbac", () => new AccessEvaluator(null!, []));
     }
 
+    [Fact]
+    public void PolicyDoc_ShowsTheTestedExample()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "ContainerSec.Core.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
+        }
+
+        string doc = File.ReadAllText(Path.Combine(root, "docs", "policy.md"));
+
+        Assert.Contains("```json\n" + ProdExecJson.ReplaceLineEndings("\n") + "\n```", doc, StringComparison.Ordinal);
+    }
+
     private sealed class ManualTime(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
