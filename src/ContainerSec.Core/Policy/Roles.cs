@@ -72,8 +72,13 @@ public enum RoleRefKind
 /// <summary>A binding's reference to a role (<c>roleRef</c>).</summary>
 /// <param name="Kind">Role or ClusterRole.</param>
 /// <param name="Name">The role's name.</param>
+/// <exception cref="ArgumentNullException"><paramref name="Name"/> is <see langword="null"/>.</exception>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="Kind"/> is not a defined value.</exception>
 public sealed record RoleRef(RoleRefKind Kind, string Name)
 {
+    /// <summary>Role or ClusterRole.</summary>
+    public RoleRefKind Kind { get; } = Enum.IsDefined(Kind) ? Kind : throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Not a role reference kind.");
+
     /// <summary>The referenced role's name.</summary>
     public string Name { get; } = Name ?? throw new ArgumentNullException(nameof(Name));
 }

@@ -219,5 +219,7 @@ public sealed class RbacAuthorizerTests
         Assert.Throws<ArgumentException>("verbs", () => new PolicyRule([null!]));
         Assert.Throws<ArgumentNullException>("name", () => Subject.User(null!));
         Assert.Throws<ArgumentOutOfRangeException>("kind", () => new Subject((SubjectKind)7, "x"));
+        Assert.Throws<ArgumentOutOfRangeException>("Kind", () => new RoleRef((RoleRefKind)9, "r"));
+        Assert.Throws<ArgumentNullException>("Name", () => new RoleRef(RoleRefKind.Role, null!));
     }
 }
