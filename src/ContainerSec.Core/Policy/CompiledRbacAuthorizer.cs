@@ -6,7 +6,7 @@ namespace ContainerSec.Policy;
 /// <summary>
 /// The RBAC authorizer compiled into an immutable index: subject (user name, group name, or
 /// <c>system:serviceaccount:ns:name</c>) → the rules granted to it cluster-wide and per
-/// namespace, split by verb. <see cref="IsAllowed"/> answers with a handful of frozen-dictionary
+/// namespace, indexed by verb and then by resource. <see cref="IsAllowed"/> answers with a handful of frozen-dictionary
 /// lookups and no allocation; it agrees with <see cref="RbacAuthorizer"/> on every request (a
 /// differential test checks this). <see cref="Authorize"/> explains a decision by replaying the
 /// Kubernetes visit order on the same snapshot, which allocates.
@@ -222,8 +222,8 @@ public sealed class CompiledRbacAuthorizer : IRbacAuthorizer
     private sealed class RuleSetBuilder
     {
         private readonly HashSet<PolicyRule> _seen = new(ReferenceEqualityComparer.Instance);
-        private readonly Dictionary<string, List<PolicyRule>> _byVerb = new(StringComparer.Ordinal);
-        private readonly List<PolicyRule> _anyVerb = [];
+        private readonly Dictionary<string, ResourceIndexBuilder> _byVerb = new(StringComparer.Ordinal);
+        private readonly ResourceIndexBuilder _anyVerb = new();
 
         public void Add(ImmutableArray<PolicyRule> rules)
         {
@@ -234,42 +234,104 @@ public sealed class CompiledRbacAuthorizer : IRbacAuthorizer
                     continue;
                 }
 
+                var compiled = new CompiledRule(rule);
                 if (PolicyRule.Contains(rule.Verbs, PolicyRule.All, wildcard: false))
                 {
-                    _anyVerb.Add(rule);
+                    _anyVerb.Add(compiled);
                     continue;
                 }
 
                 foreach (string verb in rule.Verbs.Distinct(StringComparer.Ordinal))
                 {
-                    if (!_byVerb.TryGetValue(verb, out var list))
+                    if (!_byVerb.TryGetValue(verb, out var index))
                     {
-                        _byVerb[verb] = list = [];
+                        _byVerb[verb] = index = new ResourceIndexBuilder();
                     }
 
-                    list.Add(rule);
+                    index.Add(compiled);
                 }
             }
         }
 
         public RuleSet Build() => _seen.Count == 0
             ? RuleSet.Empty
-            : new RuleSet(_byVerb.ToFrozenDictionary(p => p.Key, p => CompiledRule.Of(p.Value), StringComparer.Ordinal), CompiledRule.Of(_anyVerb));
+            : new RuleSet(_byVerb.ToFrozenDictionary(p => p.Key, p => p.Value.Build()!, StringComparer.Ordinal), _anyVerb.Build());
     }
 
     /// <summary>Rules split by verb; rules with verb <c>*</c> apply to every verb.</summary>
-    private sealed class RuleSet(FrozenDictionary<string, CompiledRule[]> byVerb, CompiledRule[] anyVerb)
+    private sealed class RuleSet(FrozenDictionary<string, ResourceIndex> byVerb, ResourceIndex? anyVerb)
     {
-        public static RuleSet Empty { get; } = new(FrozenDictionary<string, CompiledRule[]>.Empty, []);
+        public static RuleSet Empty { get; } = new(FrozenDictionary<string, ResourceIndex>.Empty, null);
 
-        public bool Allows(AccessRequest request)
+        public bool Allows(AccessRequest request) =>
+            (byVerb.TryGetValue(request.Verb, out ResourceIndex? index) && index.Allows(request))
+            || (anyVerb is not null && anyVerb.Allows(request));
+    }
+
+    private sealed class ResourceIndexBuilder
+    {
+        private readonly Dictionary<string, List<CompiledRule>> _byResource = new(StringComparer.Ordinal);
+        private readonly List<CompiledRule> _anyResource = [], _nonResource = [];
+        private int _count;
+
+        /// <summary>
+        /// Files a rule under every resource it can match: <c>pods</c>, <c>pods/exec</c> and even the
+        /// literal <c>pods/*</c> under <c>pods</c>; <c>*</c> and <c>*/exec</c> under "any resource".
+        /// A bucket is only a filter: each candidate is still matched in full.
+        /// </summary>
+        public void Add(CompiledRule rule)
         {
-            if (byVerb.TryGetValue(request.Verb, out CompiledRule[]? rules) && CompiledRule.AnyMatches(rules, request))
+            _count++;
+            if (!rule.Rule.NonResourceUrls.IsEmpty)
             {
-                return true;
+                _nonResource.Add(rule);
             }
 
-            return CompiledRule.AnyMatches(anyVerb, request);
+            bool any = false;
+            foreach (string entry in rule.Rule.Resources.Distinct(StringComparer.Ordinal))
+            {
+                int slash = entry.IndexOf('/', StringComparison.Ordinal);
+                string resource = slash < 0 ? entry : entry[..slash];
+                if (resource == PolicyRule.All)
+                {
+                    any = true;
+                    continue;
+                }
+
+                if (!_byResource.TryGetValue(resource, out var list))
+                {
+                    _byResource[resource] = list = [];
+                }
+
+                if (list.Count == 0 || !ReferenceEquals(list[^1], rule))
+                {
+                    list.Add(rule);
+                }
+            }
+
+            if (any)
+            {
+                _anyResource.Add(rule);
+            }
+        }
+
+        public ResourceIndex? Build() => _count == 0
+            ? null
+            : new ResourceIndex(_byResource.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal), [.. _anyResource], [.. _nonResource]);
+    }
+
+    /// <summary>The rules of one verb, by resource (resource requests) or in one list (non-resource requests).</summary>
+    private sealed class ResourceIndex(FrozenDictionary<string, CompiledRule[]> byResource, CompiledRule[] anyResource, CompiledRule[] nonResource)
+    {
+        public bool Allows(AccessRequest request)
+        {
+            if (!request.IsResourceRequest)
+            {
+                return CompiledRule.AnyMatches(nonResource, request);
+            }
+
+            return (byResource.TryGetValue(request.Resource, out CompiledRule[]? rules) && CompiledRule.AnyMatches(rules, request))
+                || CompiledRule.AnyMatches(anyResource, request);
         }
     }
 
@@ -279,7 +341,7 @@ public sealed class CompiledRbacAuthorizer : IRbacAuthorizer
         private readonly PolicyRule _rule;
         private readonly bool _anyGroup, _anyResource, _anyUrl;
 
-        private CompiledRule(PolicyRule rule)
+        public CompiledRule(PolicyRule rule)
         {
             _rule = rule;
             _anyGroup = PolicyRule.Contains(rule.ApiGroups, PolicyRule.All, wildcard: false);
@@ -287,7 +349,7 @@ public sealed class CompiledRbacAuthorizer : IRbacAuthorizer
             _anyUrl = PolicyRule.Contains(rule.NonResourceUrls, PolicyRule.All, wildcard: false);
         }
 
-        public static CompiledRule[] Of(List<PolicyRule> rules) => [.. rules.Select(r => new CompiledRule(r))];
+        public PolicyRule Rule => _rule;
 
         public static bool AnyMatches(CompiledRule[] rules, AccessRequest request)
         {
