@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContainerSec.Policy;
 using k8s;
@@ -37,11 +39,18 @@ public sealed class PolicyManifests
 /// Reads Kubernetes RBAC manifests and ContainerSec deny overlays from multi-document YAML or JSON:
 /// <c>Role</c>, <c>ClusterRole</c>, <c>RoleBinding</c>, <c>ClusterRoleBinding</c> of
 /// <c>rbac.authorization.k8s.io/v1</c>, <c>v1 List</c> documents holding them (as <c>kubectl get -o yaml</c>
-/// writes), and <c>policy.containersec.io/v1 DenyOverlay</c>. Objects are deserialised with the
-/// KubernetesClient models in strict mode (unknown fields are errors) after a structural check
-/// that names the offending field. Any error is a <see cref="ManifestException"/> naming the file,
-/// the document index and the field.
+/// writes), and <c>policy.containersec.io/v1 DenyOverlay</c>. YAML is parsed with YamlDotNet's
+/// representation model; a structural check refuses unknown fields, wrong types and values
+/// outside the API with the field's path; the object is then deserialised into the
+/// KubernetesClient models (<c>V1Role</c>, …) through the AOT-safe <c>KubernetesClient.Aot</c>
+/// package's source-generated JSON. Any error is a <see cref="ManifestException"/> naming the
+/// file, the document index and the field. <c>metadata</c> is left to the models.
 /// </summary>
+/// <remarks>
+/// The reflection-based <c>KubernetesClient</c> package is not used: its <c>KubernetesYaml</c>
+/// fails at start-up under Native AOT (its type initializer reads metadata tokens, which AOT does
+/// not have), and this package is AOT-compatible like Core.
+/// </remarks>
 public static class ManifestLoader
 {
     /// <summary>Files larger than this are refused before they are read (16 MiB).</summary>
@@ -183,15 +192,15 @@ public static class ManifestLoader
             }
 
             CheckShape(node, kind, at, path);
-            string yaml = Serialize(node);
+            string json = ToTypedJson(node)!.ToJsonString();
             switch (kind)
             {
                 case "Role":
-                    var role = Deserialize<V1Role>(yaml, at, path);
+                    var role = Deserialize<V1Role>(json, at, path);
                     _roles.Add(new Role(role.Metadata?.NamespaceProperty ?? "", role.Metadata?.Name ?? "", Rules(role.Rules)));
                     break;
                 case "ClusterRole":
-                    var clusterRole = Deserialize<V1ClusterRole>(yaml, at, path);
+                    var clusterRole = Deserialize<V1ClusterRole>(json, at, path);
                     _clusterRoles.Add(new ClusterRole(
                         clusterRole.Metadata?.Name ?? "",
                         Rules(clusterRole.Rules),
@@ -199,7 +208,7 @@ public static class ManifestLoader
                         clusterRole.AggregationRule is { } aggregation ? (aggregation.ClusterRoleSelectors ?? []).Select(Selector) : null));
                     break;
                 case "RoleBinding":
-                    var binding = Deserialize<V1RoleBinding>(yaml, at, path);
+                    var binding = Deserialize<V1RoleBinding>(json, at, path);
                     _roleBindings.Add(new RoleBinding(
                         binding.Metadata?.NamespaceProperty ?? "",
                         binding.Metadata?.Name ?? "",
@@ -207,7 +216,7 @@ public static class ManifestLoader
                         Subjects(binding.Subjects)));
                     break;
                 default:
-                    var clusterBinding = Deserialize<V1ClusterRoleBinding>(yaml, at, path);
+                    var clusterBinding = Deserialize<V1ClusterRoleBinding>(json, at, path);
                     _clusterRoleBindings.Add(new ClusterRoleBinding(clusterBinding.Metadata?.Name ?? "", clusterBinding.RoleRef!.Name, Subjects(clusterBinding.Subjects)));
                     break;
             }
@@ -216,6 +225,12 @@ public static class ManifestLoader
         /// <summary>Checks, with field paths, what the KubernetesClient deserialiser would only report by line and column or not at all.</summary>
         private static void CheckShape(YamlMappingNode node, string kind, Location at, string path)
         {
+            OnlyFields(node, at, path, kind switch
+            {
+                "Role" => ["apiVersion", "kind", "metadata", "rules"],
+                "ClusterRole" => ["apiVersion", "kind", "metadata", "rules", "aggregationRule"],
+                _ => ["apiVersion", "kind", "metadata", "roleRef", "subjects"],
+            });
             YamlMappingNode metadata = Mapping(node, "metadata", at, path, required: true)!;
             string metadataPath = Join(path, "metadata");
             if (Scalar(metadata, "name", at, metadataPath, required: true).Length == 0)
@@ -237,6 +252,7 @@ public static class ManifestLoader
                 {
                     string rulePath = Join(path, $"rules[{i++}]");
                     var mapping = rule as YamlMappingNode ?? throw at.Error(rulePath, "must be a mapping");
+                    OnlyFields(mapping, at, rulePath, ["verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs"]);
                     foreach (string list in new[] { "verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs" })
                     {
                         Strings(mapping, list, at, rulePath);
@@ -251,17 +267,20 @@ public static class ManifestLoader
                 if (Mapping(node, "aggregationRule", at, path, required: false) is { } aggregation)
                 {
                     string aggregationPath = Join(path, "aggregationRule");
+                    OnlyFields(aggregation, at, aggregationPath, ["clusterRoleSelectors"]);
                     int s = 0;
                     foreach (YamlNode selector in Sequence(aggregation, "clusterRoleSelectors", at, aggregationPath))
                     {
                         string selectorPath = Join(aggregationPath, $"clusterRoleSelectors[{s++}]");
                         var map = selector as YamlMappingNode ?? throw at.Error(selectorPath, "must be a mapping");
+                        OnlyFields(map, at, selectorPath, ["matchLabels", "matchExpressions"]);
                         Mapping(map, "matchLabels", at, selectorPath, required: false);
                         int e = 0;
                         foreach (YamlNode expression in Sequence(map, "matchExpressions", at, selectorPath))
                         {
                             string expressionPath = Join(selectorPath, $"matchExpressions[{e++}]");
                             var x = expression as YamlMappingNode ?? throw at.Error(expressionPath, "must be a mapping");
+                            OnlyFields(x, at, expressionPath, ["key", "operator", "values"]);
                             string op = Scalar(x, "operator", at, expressionPath, required: true);
                             if (op is not ("In" or "NotIn" or "Exists" or "DoesNotExist"))
                             {
@@ -282,6 +301,7 @@ public static class ManifestLoader
 
             YamlMappingNode roleRef = Mapping(node, "roleRef", at, path, required: true)!;
             string roleRefPath = Join(path, "roleRef");
+            OnlyFields(roleRef, at, roleRefPath, ["apiGroup", "kind", "name"]);
             string refKind = Scalar(roleRef, "kind", at, roleRefPath, required: true);
             if (kind == "ClusterRoleBinding" ? refKind != "ClusterRole" : refKind is not ("Role" or "ClusterRole"))
             {
@@ -298,6 +318,7 @@ public static class ManifestLoader
             {
                 string subjectPath = Join(path, $"subjects[{n++}]");
                 var map = subject as YamlMappingNode ?? throw at.Error(subjectPath, "must be a mapping");
+                OnlyFields(map, at, subjectPath, ["kind", "apiGroup", "name", "namespace"]);
                 string subjectKind = Scalar(map, "kind", at, subjectPath, required: true);
                 if (subjectKind is not ("User" or "Group" or "ServiceAccount"))
                 {
@@ -313,16 +334,16 @@ public static class ManifestLoader
             }
         }
 
-        private static T Deserialize<T>(string yaml, Location at, string path)
+        private static T Deserialize<T>(string json, Location at, string path)
         {
             try
             {
-                return KubernetesYaml.Deserialize<T>(yaml, strict: true);
+                return KubernetesJson.Deserialize<T>(json);
             }
-            catch (YamlException ex)
+            catch (JsonException ex)
             {
-                string detail = ex.InnerException?.Message ?? ex.Message;
-                throw at.Error(path, $"cannot be read as {typeof(T).Name}: {detail}", ex);
+                string field = ex.Path is { Length: > 1 } jsonPath ? Join(path, jsonPath.TrimStart('$').TrimStart('.')) : path;
+                throw at.Error(field, $"cannot be read as {typeof(T).Name}: {ex.Message.Split(" Path:", 2)[0]}", ex);
             }
         }
 
@@ -349,12 +370,23 @@ public static class ManifestLoader
             node.Children.TryGetValue(new YamlScalarNode("metadata"), out YamlNode? m) && m is YamlMappingNode meta
                 && meta.Children.TryGetValue(new YamlScalarNode("name"), out YamlNode? n) && n is YamlScalarNode name ? $"\"{name.Value}\"" : "(unnamed)";
 
-        private static string Serialize(YamlNode node)
+        /// <summary>
+        /// YAML to JSON for the KubernetesClient models, with the YAML 1.2 core schema: plain
+        /// <c>null</c>/<c>~</c>/empty are null, plain <c>true</c>/<c>false</c> booleans, plain integers
+        /// and decimals numbers; everything else (and every quoted scalar) a string.
+        /// </summary>
+        private static JsonNode? ToTypedJson(YamlNode node) => node switch
         {
-            using var writer = new StringWriter();
-            new YamlStream(new YamlDocument(node)).Save(writer, assignAnchors: false);
-            return writer.ToString();
-        }
+            YamlMappingNode map => new JsonObject(map.Children.Select(p => KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? "", ToTypedJson(p.Value)))),
+            YamlSequenceNode list => new JsonArray([.. list.Children.Select(ToTypedJson)]),
+            YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } => null,
+            YamlScalarNode { Style: ScalarStyle.Plain, Value: "true" or "True" or "TRUE" } => JsonValue.Create(true),
+            YamlScalarNode { Style: ScalarStyle.Plain, Value: "false" or "False" or "FALSE" } => JsonValue.Create(false),
+            YamlScalarNode { Style: ScalarStyle.Plain } plain when long.TryParse(plain.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long integer) => JsonValue.Create(integer),
+            YamlScalarNode { Style: ScalarStyle.Plain } plain when double.TryParse(plain.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number) => JsonValue.Create(number),
+            YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? ""),
+            _ => null,
+        };
 
         /// <summary>YAML to JSON for the deny-overlay parser: plain <c>null</c>/<c>~</c> become null, every other scalar a string.</summary>
         private static JsonNode? ToJson(YamlNode node) => node switch
@@ -372,6 +404,19 @@ public static class ManifestLoader
         public ManifestException Error(string field, string problem, Exception? inner = null) => new(Source, Document, field, problem, inner);
 
         public override string ToString() => $"{Source}: document {Document}";
+    }
+
+    /// <summary>Refuses fields the object's kind does not have: a misspelt <c>subject:</c> would otherwise bind nobody, silently.</summary>
+    private static void OnlyFields(YamlMappingNode node, Location at, string path, string[] allowed)
+    {
+        foreach (YamlNode key in node.Children.Keys)
+        {
+            string name = (key as YamlScalarNode)?.Value ?? "";
+            if (Array.IndexOf(allowed, name) < 0)
+            {
+                throw at.Error(Join(path, name), $"unknown field (allowed: {string.Join(", ", allowed)})");
+            }
+        }
     }
 
     private static string Join(string path, string name) => path.Length == 0 ? name : name.Length == 0 ? path : $"{path}.{name}";

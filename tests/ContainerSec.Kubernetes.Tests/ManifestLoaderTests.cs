@@ -76,7 +76,9 @@ public sealed class ManifestLoaderTests
     [InlineData("- kind: ServiceAccount", "- kind: Robot", "subjects[0].kind")]
     [InlineData("metadata: {name: b, namespace: ns1}", "metadata: {name: b}", "metadata.namespace")]
     [InlineData("apiVersion: rbac.authorization.k8s.io/v1", "apiVersion: rbac.authorization.k8s.io/v1beta1", "apiVersion")]
-    [InlineData("subjects:", "subject:", "")]
+    [InlineData("subjects:", "subject:", "subject")]
+    [InlineData("  name: builder", "  name: builder\n  namespce: ci", "subjects[0].namespce")]
+    [InlineData("metadata: {name: b, namespace: ns1}", "metadata: {name: b, namespace: ns1, labels: [a, b]}", "metadata.labels")]
     public void Load_BadBinding_ErrorNamesFileDocumentAndField(string from, string to, string field)
     {
         string yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n" + Binding.Replace(from, to, StringComparison.Ordinal);
