@@ -30,7 +30,6 @@ public static class ConformanceRunner
     private static readonly Dictionary<string, string> PendingConformanceSchemas = new(StringComparer.Ordinal)
     {
         ["containersec.conformance.rbac/v1"] = "issue #5 (RBAC)",
-        ["containersec.conformance.pod-security/v1"] = "issue #6 (Pod Security Standards)",
         ["containersec.conformance.netpol/v1"] = "issue #6 (NetworkPolicy)",
     };
 
@@ -101,6 +100,10 @@ public static class ConformanceRunner
             if (root.TryGetProperty("testGroups", out _))
             {
                 DispatchWycheproof(new WycheproofFile(root), result);
+            }
+            else if (schema == PodSecuritySuite.Schema)
+            {
+                PodSecuritySuite.Run(root, result);
             }
             else if (PendingConformanceSchemas.TryGetValue(schema, out string? issue))
             {

@@ -1,0 +1,530 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace ContainerSec.Policy;
+
+/// <summary>
+/// The checks of pod-security-admission (upstream policy/check_*.go), each with the versions where it
+/// starts or changes. A restricted check may override a baseline check from its version on.
+/// </summary>
+internal static class PodSecurityChecks
+{
+    private const string Unset = "<unset>";
+
+    private static readonly HashSet<string> BaselineCapabilities = new(StringComparer.Ordinal)
+    {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+        "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    };
+
+    private static readonly HashSet<string> RestrictedVolumeTypes = new(StringComparer.Ordinal)
+    {
+        "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+    };
+
+    private static readonly string[] Sysctls1Dot0 =
+    [
+        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range",
+    ];
+
+    private static readonly HashSet<string> SysctlsV1Dot0 = new(Sysctls1Dot0, StringComparer.Ordinal);
+
+    private static readonly HashSet<string> SysctlsV1Dot27 = new([.. Sysctls1Dot0, "net.ipv4.ip_local_reserved_ports"], StringComparer.Ordinal);
+
+    private static readonly HashSet<string> SysctlsV1Dot29 = new(
+        [.. SysctlsV1Dot27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"],
+        StringComparer.Ordinal);
+
+    private static readonly HashSet<string> SysctlsV1Dot32 = new([.. SysctlsV1Dot29, "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"], StringComparer.Ordinal);
+
+    private static readonly HashSet<string> SeLinuxTypesV1Dot0 = new(StringComparer.Ordinal) { "", "container_t", "container_init_t", "container_kvm_t" };
+
+    private static readonly HashSet<string> SeLinuxTypesV1Dot31 = new(SeLinuxTypesV1Dot0, StringComparer.Ordinal) { "container_engine_t" };
+
+    private static readonly Check[] All =
+    [
+        // Baseline
+        new("privileged", PodSecurityLevel.Baseline, [new(0, Privileged)]),
+        new("hostNamespaces", PodSecurityLevel.Baseline, [new(0, HostNamespaces)]),
+        new("hostPathVolumes", PodSecurityLevel.Baseline, [new(0, HostPathVolumes)]),
+        new("hostPorts", PodSecurityLevel.Baseline, [new(0, HostPorts)]),
+        new("hostProbesAndHostLifecycle", PodSecurityLevel.Baseline, [new(34, HostProbesAndHostLifecycle)]),
+        new("capabilities_baseline", PodSecurityLevel.Baseline, [new(0, CapabilitiesBaseline)]),
+        new("appArmorProfile", PodSecurityLevel.Baseline, [new(0, AppArmorProfile)]),
+        new("seLinuxOptions", PodSecurityLevel.Baseline, [new(0, (p, s) => SeLinuxOptions(p, s, SeLinuxTypesV1Dot0)), new(31, (p, s) => SeLinuxOptions(p, s, SeLinuxTypesV1Dot31))]),
+        new("procMount", PodSecurityLevel.Baseline, [new(0, (p, s) => ProcMount(p, s, userNamespaceExempt: false)), new(35, (p, s) => ProcMount(p, s, userNamespaceExempt: true))]),
+        new("seccompProfile_baseline", PodSecurityLevel.Baseline, [new(0, (p, s) => SeccompBaseline(p, s, annotations: true)), new(19, (p, s) => SeccompBaseline(p, s, annotations: false))]),
+        new("sysctls", PodSecurityLevel.Baseline,
+            [new(0, (p, s) => Sysctls(p, s, SysctlsV1Dot0)), new(27, (p, s) => Sysctls(p, s, SysctlsV1Dot27)), new(29, (p, s) => Sysctls(p, s, SysctlsV1Dot29)), new(32, (p, s) => Sysctls(p, s, SysctlsV1Dot32))]),
+        new("windowsHostProcess", PodSecurityLevel.Baseline, [new(0, WindowsHostProcess)]),
+
+        // Restricted
+        new("restrictedVolumes", PodSecurityLevel.Restricted, [new(0, RestrictedVolumes)]),
+        new("allowPrivilegeEscalation", PodSecurityLevel.Restricted, [new(8, (p, s) => AllowPrivilegeEscalation(p, s, windowsExempt: false)), new(25, (p, s) => AllowPrivilegeEscalation(p, s, windowsExempt: true))]),
+        new("runAsNonRoot", PodSecurityLevel.Restricted, [new(0, RunAsNonRoot)]),
+        new("runAsUser", PodSecurityLevel.Restricted, [new(23, RunAsUser)]),
+        new("seccompProfile_restricted", PodSecurityLevel.Restricted,
+            [new(19, (p, s) => SeccompRestricted(p, s, windowsExempt: false), "seccompProfile_baseline"), new(25, (p, s) => SeccompRestricted(p, s, windowsExempt: true), "seccompProfile_baseline")]),
+        new("capabilities_restricted", PodSecurityLevel.Restricted,
+            [new(22, (p, s) => CapabilitiesRestricted(p, s, windowsExempt: false), "capabilities_baseline"), new(25, (p, s) => CapabilitiesRestricted(p, s, windowsExempt: true), "capabilities_baseline")]),
+        new("procMount_restricted", PodSecurityLevel.Restricted, [new(35, (p, s) => ProcMount(p, s, userNamespaceExempt: false), "procMount")]),
+    ];
+
+    /// <summary>The check ids and the minor versions where each starts or changes, for documentation and tests.</summary>
+    internal static IEnumerable<(string Id, string Level, int[] Versions)> Catalog => All.Select(c => (c.Id, c.Level.Name, c.Versions.Select(v => v.MinMinor).ToArray()));
+
+    public static void Run(PodView pod, PodSecurityLevel level, PodSecurityVersion version, List<PodSecurityViolation> violations)
+    {
+        var chosen = new List<(Check Check, Versioned Versioned)>();
+        var overridden = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Check check in All)
+        {
+            if (check.Level.Rank > level.Rank)
+            {
+                continue;
+            }
+
+            Versioned? applicable = null;
+            foreach (Versioned candidate in check.Versions)
+            {
+                if (version.AtLeast(candidate.MinMinor))
+                {
+                    applicable = candidate;
+                }
+            }
+
+            if (applicable is not null)
+            {
+                chosen.Add((check, applicable));
+                overridden.UnionWith(applicable.Overrides);
+            }
+        }
+
+        foreach (var (check, versioned) in chosen)
+        {
+            if (!overridden.Contains(check.Id))
+            {
+                versioned.Fn(pod, new Sink(check.Id, violations));
+            }
+        }
+    }
+
+    private static void Privileged(PodView pod, Sink sink)
+    {
+        foreach (ContainerView c in pod.Containers)
+        {
+            string path = c.Path + ".securityContext";
+            if (Json.Bool(SecurityContext(c), "privileged", path) == true)
+            {
+                sink.Add(path + ".privileged", "true", "privileged", $"container \"{c.Name}\" must not set securityContext.privileged=true");
+            }
+        }
+    }
+
+    private static void HostNamespaces(PodView pod, Sink sink)
+    {
+        foreach (string field in (ReadOnlySpan<string>)["hostNetwork", "hostPID", "hostIPC"])
+        {
+            if (Json.Bool(pod.Spec, field, pod.SpecPath) == true)
+            {
+                sink.Add($"{pod.SpecPath}.{field}", "true", "host namespaces", $"{field}=true");
+            }
+        }
+    }
+
+    private static void HostPathVolumes(PodView pod, Sink sink)
+    {
+        foreach (var (volume, path) in Json.Items(pod.Spec, "volumes", pod.SpecPath))
+        {
+            if (Json.TryGet(volume, "hostPath", out JsonElement hostPath))
+            {
+                sink.Add(path + ".hostPath", hostPath.GetRawText(), "hostPath volumes", $"volume \"{VolumeName(volume, path)}\"");
+            }
+        }
+    }
+
+    private static void HostPorts(PodView pod, Sink sink)
+    {
+        foreach (ContainerView c in pod.Containers)
+        {
+            foreach (var (port, path) in Json.Items(c.Element, "ports", c.Path))
+            {
+                if (Json.Int(port, "hostPort", path) is long hostPort and not 0)
+                {
+                    string value = hostPort.ToString(CultureInfo.InvariantCulture);
+                    sink.Add(path + ".hostPort", value, "hostPort", $"container \"{c.Name}\" uses hostPort {value}");
+                }
+            }
+        }
+    }
+
+    private static void HostProbesAndHostLifecycle(PodView pod, Sink sink)
+    {
+        foreach (ContainerView c in pod.Containers)
+        {
+            foreach (string probe in (ReadOnlySpan<string>)["livenessProbe", "readinessProbe", "startupProbe"])
+            {
+                HandlerHost(c, Json.Object(c.Element, probe, c.Path), $"{c.Path}.{probe}", sink);
+            }
+
+            if (Json.Object(c.Element, "lifecycle", c.Path) is { } lifecycle)
+            {
+                foreach (string hook in (ReadOnlySpan<string>)["postStart", "preStop"])
+                {
+                    HandlerHost(c, Json.Object(lifecycle, hook, c.Path + ".lifecycle"), $"{c.Path}.lifecycle.{hook}", sink);
+                }
+            }
+        }
+    }
+
+    private static void HandlerHost(ContainerView c, JsonElement? handler, string path, Sink sink)
+    {
+        if (handler is not { } h)
+        {
+            return;
+        }
+
+        foreach (string action in (ReadOnlySpan<string>)["httpGet", "tcpSocket"])
+        {
+            if (Json.Object(h, action, path) is { } a && Json.String(a, "host", $"{path}.{action}") is { Length: > 0 } host)
+            {
+                sink.Add($"{path}.{action}.host", Quote(host), "probe or lifecycle host", $"container \"{c.Name}\" uses probe or lifecycle host \"{host}\"");
+            }
+        }
+    }
+
+    private static void CapabilitiesBaseline(PodView pod, Sink sink)
+    {
+        foreach (ContainerView c in pod.Containers)
+        {
+            string path = c.Path + ".securityContext.capabilities";
+            foreach (var (capability, itemPath) in Json.Strings(Capabilities(c), "add", path))
+            {
+                if (!BaselineCapabilities.Contains(capability))
+                {
+                    sink.Add(itemPath, Quote(capability), "non-default capabilities", $"container \"{c.Name}\" must not include \"{capability}\" in securityContext.capabilities.add");
+                }
+            }
+        }
+    }
+
+    private static void AppArmorProfile(PodView pod, Sink sink)
+    {
+        const string Prefix = "container.apparmor.security.beta.kubernetes.io/";
+        if (Json.Object(pod.Metadata, "annotations", pod.MetadataPath) is { } annotations)
+        {
+            foreach (JsonProperty annotation in annotations.EnumerateObject())
+            {
+                if (annotation.Name.StartsWith(Prefix, StringComparison.Ordinal))
+                {
+                    string value = annotation.Value.ValueKind == JsonValueKind.String ? annotation.Value.GetString()! : annotation.Value.GetRawText();
+                    if (!(value.Length == 0 || value == "runtime/default" || value.StartsWith("localhost/", StringComparison.Ordinal)))
+                    {
+                        sink.Add($"{pod.MetadataPath}.annotations[{annotation.Name}]", Quote(value), "forbidden AppArmor profiles", $"{annotation.Name}=\"{value}\"");
+                    }
+                }
+            }
+        }
+
+        AppArmorField(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", sink);
+        foreach (ContainerView c in pod.Containers)
+        {
+            AppArmorField(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", sink);
+        }
+    }
+
+    private static void AppArmorField(JsonElement? securityContext, string path, string who, Sink sink)
+    {
+        if (securityContext is { } sc && Json.Object(sc, "appArmorProfile", path) is { } profile)
+        {
+            string type = Json.String(profile, "type", path + ".appArmorProfile") ?? "";
+            if (type is not ("RuntimeDefault" or "Localhost"))
+            {
+                sink.Add(path + ".appArmorProfile.type", Quote(type), "forbidden AppArmor profile", $"{who} must not set securityContext.appArmorProfile.type to \"{type}\"");
+            }
+        }
+    }
+
+    private static void SeLinuxOptions(PodView pod, Sink sink, HashSet<string> allowedTypes)
+    {
+        SeLinux(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", allowedTypes, sink);
+        foreach (ContainerView c in pod.Containers)
+        {
+            SeLinux(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", allowedTypes, sink);
+        }
+    }
+
+    private static void SeLinux(JsonElement? securityContext, string path, string who, HashSet<string> allowedTypes, Sink sink)
+    {
+        if (securityContext is not { } sc || Json.Object(sc, "seLinuxOptions", path) is not { } options)
+        {
+            return;
+        }
+
+        path += ".seLinuxOptions";
+        if (Json.String(options, "type", path) is { } type && !allowedTypes.Contains(type))
+        {
+            sink.Add(path + ".type", Quote(type), "seLinuxOptions", $"{who} set forbidden securityContext.seLinuxOptions: type \"{type}\"");
+        }
+
+        foreach (string field in (ReadOnlySpan<string>)["user", "role"])
+        {
+            if (Json.String(options, field, path) is { Length: > 0 } value)
+            {
+                sink.Add($"{path}.{field}", Quote(value), "seLinuxOptions", $"{who} set forbidden securityContext.seLinuxOptions: {field} \"{value}\"");
+            }
+        }
+    }
+
+    private static void ProcMount(PodView pod, Sink sink, bool userNamespaceExempt)
+    {
+        // From v1.35 baseline allows a non-default /proc mount in a pod with its own user namespace (hostUsers: false).
+        if (userNamespaceExempt && Json.Bool(pod.Spec, "hostUsers", pod.SpecPath) == false)
+        {
+            return;
+        }
+
+        foreach (ContainerView c in pod.Containers)
+        {
+            string path = c.Path + ".securityContext";
+            if (SecurityContext(c) is { } sc && Json.String(sc, "procMount", path) is { } procMount && procMount != "Default")
+            {
+                sink.Add(path + ".procMount", Quote(procMount), "procMount", $"container \"{c.Name}\" must not set securityContext.procMount to \"{procMount}\"");
+            }
+        }
+    }
+
+    private static void SeccompBaseline(PodView pod, Sink sink, bool annotations)
+    {
+        if (annotations && Json.Object(pod.Metadata, "annotations", pod.MetadataPath) is { } metadataAnnotations)
+        {
+            const string PodKey = "seccomp.security.alpha.kubernetes.io/pod", ContainerPrefix = "container.seccomp.security.alpha.kubernetes.io/";
+            foreach (JsonProperty annotation in metadataAnnotations.EnumerateObject())
+            {
+                if ((annotation.Name == PodKey || annotation.Name.StartsWith(ContainerPrefix, StringComparison.Ordinal))
+                    && annotation.Value.ValueKind == JsonValueKind.String && annotation.Value.GetString() == "unconfined")
+                {
+                    sink.Add($"{pod.MetadataPath}.annotations[{annotation.Name}]", "\"unconfined\"", "seccompProfile", $"{annotation.Name}=\"unconfined\"");
+                }
+            }
+        }
+
+        if (SeccompType(pod.SecurityContext, pod.SpecPath + ".securityContext") == "Unconfined")
+        {
+            sink.Add(pod.SpecPath + ".securityContext.seccompProfile.type", "\"Unconfined\"", "seccompProfile", "pod must not set securityContext.seccompProfile.type to \"Unconfined\"");
+        }
+
+        foreach (ContainerView c in pod.Containers)
+        {
+            if (SeccompType(SecurityContext(c), c.Path + ".securityContext") == "Unconfined")
+            {
+                sink.Add(c.Path + ".securityContext.seccompProfile.type", "\"Unconfined\"", "seccompProfile",
+                    $"container \"{c.Name}\" must not set securityContext.seccompProfile.type to \"Unconfined\"");
+            }
+        }
+    }
+
+    private static void Sysctls(PodView pod, Sink sink, HashSet<string> allowed)
+    {
+        string path = pod.SpecPath + ".securityContext";
+        foreach (var (sysctl, itemPath) in Json.Items(pod.SecurityContext, "sysctls", path))
+        {
+            string name = Json.String(sysctl, "name", itemPath) ?? "";
+            if (!allowed.Contains(name))
+            {
+                sink.Add(itemPath + ".name", Quote(name), "forbidden sysctls", name);
+            }
+        }
+    }
+
+    private static void WindowsHostProcess(PodView pod, Sink sink)
+    {
+        HostProcess(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", sink);
+        foreach (ContainerView c in pod.Containers)
+        {
+            HostProcess(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", sink);
+        }
+    }
+
+    private static void HostProcess(JsonElement? securityContext, string path, string who, Sink sink)
+    {
+        if (securityContext is { } sc && Json.Object(sc, "windowsOptions", path) is { } options && Json.Bool(options, "hostProcess", path + ".windowsOptions") == true)
+        {
+            sink.Add(path + ".windowsOptions.hostProcess", "true", "hostProcess", $"{who} must not set securityContext.windowsOptions.hostProcess=true");
+        }
+    }
+
+    private static void RestrictedVolumes(PodView pod, Sink sink)
+    {
+        foreach (var (volume, path) in Json.Items(pod.Spec, "volumes", pod.SpecPath))
+        {
+            Json.RequireObject(volume, path);
+            string? type = null;
+            bool allowed = false;
+            foreach (JsonProperty property in volume.EnumerateObject())
+            {
+                if (property.Name == "name" || property.Value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                if (RestrictedVolumeTypes.Contains(property.Name))
+                {
+                    allowed = true;
+                    break;
+                }
+
+                type ??= property.Name;
+            }
+
+            // A volume with no source is defaulted to emptyDir by the API server, and upstream's fixtures allow it.
+            if (!allowed && type is not null)
+            {
+                sink.Add($"{path}.{type}", Quote(type), "restricted volume types", $"volume \"{VolumeName(volume, path)}\" uses restricted volume type \"{type}\"");
+            }
+        }
+    }
+
+    private static void AllowPrivilegeEscalation(PodView pod, Sink sink, bool windowsExempt)
+    {
+        if (windowsExempt && pod.IsWindows)
+        {
+            return;
+        }
+
+        foreach (ContainerView c in pod.Containers)
+        {
+            string path = c.Path + ".securityContext";
+            bool? value = Json.Bool(SecurityContext(c), "allowPrivilegeEscalation", path);
+            if (value != false)
+            {
+                sink.Add(path + ".allowPrivilegeEscalation", value is null ? Unset : "true", "allowPrivilegeEscalation != false",
+                    $"container \"{c.Name}\" must set securityContext.allowPrivilegeEscalation=false");
+            }
+        }
+    }
+
+    private static void RunAsNonRoot(PodView pod, Sink sink)
+    {
+        string podPath = pod.SpecPath + ".securityContext";
+        bool? podValue = Json.Bool(pod.SecurityContext, "runAsNonRoot", podPath);
+        if (podValue == false)
+        {
+            sink.Add(podPath + ".runAsNonRoot", "false", "runAsNonRoot != true", "pod must not set securityContext.runAsNonRoot=false");
+        }
+
+        foreach (ContainerView c in pod.Containers)
+        {
+            string path = c.Path + ".securityContext";
+            bool? value = Json.Bool(SecurityContext(c), "runAsNonRoot", path);
+            if (value == false)
+            {
+                sink.Add(path + ".runAsNonRoot", "false", "runAsNonRoot != true", $"container \"{c.Name}\" must not set securityContext.runAsNonRoot=false");
+            }
+            else if (value is null && podValue != true)
+            {
+                sink.Add(path + ".runAsNonRoot", Unset, "runAsNonRoot != true", $"pod or container \"{c.Name}\" must set securityContext.runAsNonRoot=true");
+            }
+        }
+    }
+
+    private static void RunAsUser(PodView pod, Sink sink)
+    {
+        string podPath = pod.SpecPath + ".securityContext";
+        if (Json.Int(pod.SecurityContext, "runAsUser", podPath) == 0)
+        {
+            sink.Add(podPath + ".runAsUser", "0", "runAsUser=0", "pod must not set runAsUser=0");
+        }
+
+        foreach (ContainerView c in pod.Containers)
+        {
+            string path = c.Path + ".securityContext";
+            if (Json.Int(SecurityContext(c), "runAsUser", path) == 0)
+            {
+                sink.Add(path + ".runAsUser", "0", "runAsUser=0", $"container \"{c.Name}\" must not set runAsUser=0");
+            }
+        }
+    }
+
+    private static void SeccompRestricted(PodView pod, Sink sink, bool windowsExempt)
+    {
+        if (windowsExempt && pod.IsWindows)
+        {
+            return;
+        }
+
+        string podPath = pod.SpecPath + ".securityContext";
+        string? podType = SeccompType(pod.SecurityContext, podPath);
+        bool podValid = podType is "RuntimeDefault" or "Localhost";
+        if (podType is not null && !podValid)
+        {
+            sink.Add(podPath + ".seccompProfile.type", Quote(podType), "seccompProfile", $"pod must not set securityContext.seccompProfile.type to \"{podType}\"");
+        }
+
+        foreach (ContainerView c in pod.Containers)
+        {
+            string path = c.Path + ".securityContext";
+            string? type = SeccompType(SecurityContext(c), path);
+            if (type is not null && type is not ("RuntimeDefault" or "Localhost"))
+            {
+                sink.Add(path + ".seccompProfile.type", Quote(type), "seccompProfile", $"container \"{c.Name}\" must not set securityContext.seccompProfile.type to \"{type}\"");
+            }
+            else if (type is null && !podValid)
+            {
+                sink.Add(path + ".seccompProfile.type", Unset, "seccompProfile",
+                    $"pod or container \"{c.Name}\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"");
+            }
+        }
+    }
+
+    private static void CapabilitiesRestricted(PodView pod, Sink sink, bool windowsExempt)
+    {
+        if (windowsExempt && pod.IsWindows)
+        {
+            return;
+        }
+
+        foreach (ContainerView c in pod.Containers)
+        {
+            string path = c.Path + ".securityContext.capabilities";
+            JsonElement? capabilities = Capabilities(c);
+            if (!Json.Strings(capabilities, "drop", path).Any(d => d.Value == "ALL"))
+            {
+                sink.Add(path + ".drop", capabilities is { } caps && Json.Array(caps, "drop", path) is { } drop ? drop.GetRawText() : Unset,
+                    "unrestricted capabilities", $"container \"{c.Name}\" must set securityContext.capabilities.drop=[\"ALL\"]");
+            }
+
+            foreach (var (capability, itemPath) in Json.Strings(capabilities, "add", path))
+            {
+                if (capability != "NET_BIND_SERVICE")
+                {
+                    sink.Add(itemPath, Quote(capability), "unrestricted capabilities", $"container \"{c.Name}\" must not include \"{capability}\" in securityContext.capabilities.add");
+                }
+            }
+        }
+    }
+
+    private static JsonElement? SecurityContext(ContainerView c) => Json.Object(c.Element, "securityContext", c.Path);
+
+    private static JsonElement? Capabilities(ContainerView c) =>
+        SecurityContext(c) is { } sc ? Json.Object(sc, "capabilities", c.Path + ".securityContext") : null;
+
+    private static string? SeccompType(JsonElement? securityContext, string path) =>
+        securityContext is { } sc && Json.Object(sc, "seccompProfile", path) is { } profile ? Json.String(profile, "type", path + ".seccompProfile") ?? "" : null;
+
+    private static string VolumeName(JsonElement volume, string path) => Json.String(volume, "name", path) ?? "";
+
+    private static string Quote(string value) => $"\"{JsonEncodedText.Encode(value)}\"";
+
+    private delegate void CheckFunction(PodView pod, Sink sink);
+
+    private sealed record Check(string Id, PodSecurityLevel Level, Versioned[] Versions);
+
+    private sealed record Versioned(int MinMinor, CheckFunction Fn, params string[] Overrides);
+
+    private readonly struct Sink(string checkId, List<PodSecurityViolation> violations)
+    {
+        public void Add(string path, string value, string reason, string detail) => violations.Add(new PodSecurityViolation(checkId, path, value, reason, detail));
+    }
+}
