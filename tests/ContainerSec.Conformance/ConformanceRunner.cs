@@ -30,7 +30,6 @@ public static class ConformanceRunner
     private static readonly Dictionary<string, string> PendingConformanceSchemas = new(StringComparer.Ordinal)
     {
         ["containersec.conformance.rbac/v1"] = "issue #5 (RBAC)",
-        ["containersec.conformance.netpol/v1"] = "issue #6 (NetworkPolicy)",
     };
 
     /// <summary>Expands files and folders (recursively, *.json only) into a sorted file list.</summary>
@@ -104,6 +103,10 @@ public static class ConformanceRunner
             else if (schema == PodSecuritySuite.Schema)
             {
                 PodSecuritySuite.Run(root, result);
+            }
+            else if (schema == NetworkPolicySuite.Schema)
+            {
+                NetworkPolicySuite.Run(root, result);
             }
             else if (PendingConformanceSchemas.TryGetValue(schema, out string? issue))
             {

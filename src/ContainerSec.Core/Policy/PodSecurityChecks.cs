@@ -74,7 +74,7 @@ internal static class PodSecurityChecks
     /// <summary>The check ids and the minor versions where each starts or changes, for documentation and tests.</summary>
     internal static IEnumerable<(string Id, string Level, int[] Versions)> Catalog => All.Select(c => (c.Id, c.Level.Name, c.Versions.Select(v => v.MinMinor).ToArray()));
 
-    public static void Run(PodView pod, PodSecurityLevel level, PodSecurityVersion version, List<PodSecurityViolation> violations)
+    public static void Run(PodSecurityPod pod, PodSecurityLevel level, PodSecurityVersion version, List<PodSecurityViolation> violations)
     {
         var chosen = new List<(Check Check, Versioned Versioned)>();
         var overridden = new HashSet<string>(StringComparer.Ordinal);
@@ -110,47 +110,47 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void Privileged(PodView pod, Sink sink)
+    private static void Privileged(PodSecurityPod pod, Sink sink)
     {
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.Path + ".securityContext";
-            if (Json.Bool(SecurityContext(c), "privileged", path) == true)
+            if (AdmissionJson.Bool(SecurityContext(c), "privileged", path) == true)
             {
                 sink.Add(path + ".privileged", "true", "privileged", $"container \"{c.Name}\" must not set securityContext.privileged=true");
             }
         }
     }
 
-    private static void HostNamespaces(PodView pod, Sink sink)
+    private static void HostNamespaces(PodSecurityPod pod, Sink sink)
     {
         foreach (string field in (ReadOnlySpan<string>)["hostNetwork", "hostPID", "hostIPC"])
         {
-            if (Json.Bool(pod.Spec, field, pod.SpecPath) == true)
+            if (AdmissionJson.Bool(pod.Spec, field, pod.SpecPath) == true)
             {
                 sink.Add($"{pod.SpecPath}.{field}", "true", "host namespaces", $"{field}=true");
             }
         }
     }
 
-    private static void HostPathVolumes(PodView pod, Sink sink)
+    private static void HostPathVolumes(PodSecurityPod pod, Sink sink)
     {
-        foreach (var (volume, path) in Json.Items(pod.Spec, "volumes", pod.SpecPath))
+        foreach (var (volume, path) in AdmissionJson.Items(pod.Spec, "volumes", pod.SpecPath))
         {
-            if (Json.TryGet(volume, "hostPath", out JsonElement hostPath))
+            if (AdmissionJson.TryGet(volume, "hostPath", out JsonElement hostPath))
             {
                 sink.Add(path + ".hostPath", hostPath.GetRawText(), "hostPath volumes", $"volume \"{VolumeName(volume, path)}\"");
             }
         }
     }
 
-    private static void HostPorts(PodView pod, Sink sink)
+    private static void HostPorts(PodSecurityPod pod, Sink sink)
     {
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
-            foreach (var (port, path) in Json.Items(c.Element, "ports", c.Path))
+            foreach (var (port, path) in AdmissionJson.Items(c.Element, "ports", c.Path))
             {
-                if (Json.Int(port, "hostPort", path) is long hostPort and not 0)
+                if (AdmissionJson.Int(port, "hostPort", path) is long hostPort and not 0)
                 {
                     string value = hostPort.ToString(CultureInfo.InvariantCulture);
                     sink.Add(path + ".hostPort", value, "hostPort", $"container \"{c.Name}\" uses hostPort {value}");
@@ -159,26 +159,26 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void HostProbesAndHostLifecycle(PodView pod, Sink sink)
+    private static void HostProbesAndHostLifecycle(PodSecurityPod pod, Sink sink)
     {
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             foreach (string probe in (ReadOnlySpan<string>)["livenessProbe", "readinessProbe", "startupProbe"])
             {
-                HandlerHost(c, Json.Object(c.Element, probe, c.Path), $"{c.Path}.{probe}", sink);
+                HandlerHost(c, AdmissionJson.Object(c.Element, probe, c.Path), $"{c.Path}.{probe}", sink);
             }
 
-            if (Json.Object(c.Element, "lifecycle", c.Path) is { } lifecycle)
+            if (AdmissionJson.Object(c.Element, "lifecycle", c.Path) is { } lifecycle)
             {
                 foreach (string hook in (ReadOnlySpan<string>)["postStart", "preStop"])
                 {
-                    HandlerHost(c, Json.Object(lifecycle, hook, c.Path + ".lifecycle"), $"{c.Path}.lifecycle.{hook}", sink);
+                    HandlerHost(c, AdmissionJson.Object(lifecycle, hook, c.Path + ".lifecycle"), $"{c.Path}.lifecycle.{hook}", sink);
                 }
             }
         }
     }
 
-    private static void HandlerHost(ContainerView c, JsonElement? handler, string path, Sink sink)
+    private static void HandlerHost(PodSecurityContainer c, JsonElement? handler, string path, Sink sink)
     {
         if (handler is not { } h)
         {
@@ -187,19 +187,19 @@ internal static class PodSecurityChecks
 
         foreach (string action in (ReadOnlySpan<string>)["httpGet", "tcpSocket"])
         {
-            if (Json.Object(h, action, path) is { } a && Json.String(a, "host", $"{path}.{action}") is { Length: > 0 } host)
+            if (AdmissionJson.Object(h, action, path) is { } a && AdmissionJson.String(a, "host", $"{path}.{action}") is { Length: > 0 } host)
             {
                 sink.Add($"{path}.{action}.host", Quote(host), "probe or lifecycle host", $"container \"{c.Name}\" uses probe or lifecycle host \"{host}\"");
             }
         }
     }
 
-    private static void CapabilitiesBaseline(PodView pod, Sink sink)
+    private static void CapabilitiesBaseline(PodSecurityPod pod, Sink sink)
     {
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.Path + ".securityContext.capabilities";
-            foreach (var (capability, itemPath) in Json.Strings(Capabilities(c), "add", path))
+            foreach (var (capability, itemPath) in AdmissionJson.Strings(Capabilities(c), "add", path))
             {
                 if (!BaselineCapabilities.Contains(capability))
                 {
@@ -209,10 +209,10 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void AppArmorProfile(PodView pod, Sink sink)
+    private static void AppArmorProfile(PodSecurityPod pod, Sink sink)
     {
         const string Prefix = "container.apparmor.security.beta.kubernetes.io/";
-        if (Json.Object(pod.Metadata, "annotations", pod.MetadataPath) is { } annotations)
+        if (AdmissionJson.Object(pod.Metadata, "annotations", pod.MetadataPath) is { } annotations)
         {
             foreach (JsonProperty annotation in annotations.EnumerateObject())
             {
@@ -228,7 +228,7 @@ internal static class PodSecurityChecks
         }
 
         AppArmorField(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", sink);
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             AppArmorField(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", sink);
         }
@@ -236,9 +236,9 @@ internal static class PodSecurityChecks
 
     private static void AppArmorField(JsonElement? securityContext, string path, string who, Sink sink)
     {
-        if (securityContext is { } sc && Json.Object(sc, "appArmorProfile", path) is { } profile)
+        if (securityContext is { } sc && AdmissionJson.Object(sc, "appArmorProfile", path) is { } profile)
         {
-            string type = Json.String(profile, "type", path + ".appArmorProfile") ?? "";
+            string type = AdmissionJson.String(profile, "type", path + ".appArmorProfile") ?? "";
             if (type is not ("RuntimeDefault" or "Localhost"))
             {
                 sink.Add(path + ".appArmorProfile.type", Quote(type), "forbidden AppArmor profile", $"{who} must not set securityContext.appArmorProfile.type to \"{type}\"");
@@ -246,10 +246,10 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void SeLinuxOptions(PodView pod, Sink sink, HashSet<string> allowedTypes)
+    private static void SeLinuxOptions(PodSecurityPod pod, Sink sink, HashSet<string> allowedTypes)
     {
         SeLinux(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", allowedTypes, sink);
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             SeLinux(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", allowedTypes, sink);
         }
@@ -257,47 +257,47 @@ internal static class PodSecurityChecks
 
     private static void SeLinux(JsonElement? securityContext, string path, string who, HashSet<string> allowedTypes, Sink sink)
     {
-        if (securityContext is not { } sc || Json.Object(sc, "seLinuxOptions", path) is not { } options)
+        if (securityContext is not { } sc || AdmissionJson.Object(sc, "seLinuxOptions", path) is not { } options)
         {
             return;
         }
 
         path += ".seLinuxOptions";
-        if (Json.String(options, "type", path) is { } type && !allowedTypes.Contains(type))
+        if (AdmissionJson.String(options, "type", path) is { } type && !allowedTypes.Contains(type))
         {
             sink.Add(path + ".type", Quote(type), "seLinuxOptions", $"{who} set forbidden securityContext.seLinuxOptions: type \"{type}\"");
         }
 
         foreach (string field in (ReadOnlySpan<string>)["user", "role"])
         {
-            if (Json.String(options, field, path) is { Length: > 0 } value)
+            if (AdmissionJson.String(options, field, path) is { Length: > 0 } value)
             {
                 sink.Add($"{path}.{field}", Quote(value), "seLinuxOptions", $"{who} set forbidden securityContext.seLinuxOptions: {field} \"{value}\"");
             }
         }
     }
 
-    private static void ProcMount(PodView pod, Sink sink, bool userNamespaceExempt)
+    private static void ProcMount(PodSecurityPod pod, Sink sink, bool userNamespaceExempt)
     {
         // From v1.35 baseline allows a non-default /proc mount in a pod with its own user namespace (hostUsers: false).
-        if (userNamespaceExempt && Json.Bool(pod.Spec, "hostUsers", pod.SpecPath) == false)
+        if (userNamespaceExempt && AdmissionJson.Bool(pod.Spec, "hostUsers", pod.SpecPath) == false)
         {
             return;
         }
 
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.Path + ".securityContext";
-            if (SecurityContext(c) is { } sc && Json.String(sc, "procMount", path) is { } procMount && procMount != "Default")
+            if (SecurityContext(c) is { } sc && AdmissionJson.String(sc, "procMount", path) is { } procMount && procMount != "Default")
             {
                 sink.Add(path + ".procMount", Quote(procMount), "procMount", $"container \"{c.Name}\" must not set securityContext.procMount to \"{procMount}\"");
             }
         }
     }
 
-    private static void SeccompBaseline(PodView pod, Sink sink, bool annotations)
+    private static void SeccompBaseline(PodSecurityPod pod, Sink sink, bool annotations)
     {
-        if (annotations && Json.Object(pod.Metadata, "annotations", pod.MetadataPath) is { } metadataAnnotations)
+        if (annotations && AdmissionJson.Object(pod.Metadata, "annotations", pod.MetadataPath) is { } metadataAnnotations)
         {
             const string PodKey = "seccomp.security.alpha.kubernetes.io/pod", ContainerPrefix = "container.seccomp.security.alpha.kubernetes.io/";
             foreach (JsonProperty annotation in metadataAnnotations.EnumerateObject())
@@ -315,7 +315,7 @@ internal static class PodSecurityChecks
             sink.Add(pod.SpecPath + ".securityContext.seccompProfile.type", "\"Unconfined\"", "seccompProfile", "pod must not set securityContext.seccompProfile.type to \"Unconfined\"");
         }
 
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             if (SeccompType(SecurityContext(c), c.Path + ".securityContext") == "Unconfined")
             {
@@ -325,12 +325,12 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void Sysctls(PodView pod, Sink sink, HashSet<string> allowed)
+    private static void Sysctls(PodSecurityPod pod, Sink sink, HashSet<string> allowed)
     {
         string path = pod.SpecPath + ".securityContext";
-        foreach (var (sysctl, itemPath) in Json.Items(pod.SecurityContext, "sysctls", path))
+        foreach (var (sysctl, itemPath) in AdmissionJson.Items(pod.SecurityContext, "sysctls", path))
         {
-            string name = Json.String(sysctl, "name", itemPath) ?? "";
+            string name = AdmissionJson.String(sysctl, "name", itemPath) ?? "";
             if (!allowed.Contains(name))
             {
                 sink.Add(itemPath + ".name", Quote(name), "forbidden sysctls", name);
@@ -338,10 +338,10 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void WindowsHostProcess(PodView pod, Sink sink)
+    private static void WindowsHostProcess(PodSecurityPod pod, Sink sink)
     {
         HostProcess(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", sink);
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             HostProcess(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", sink);
         }
@@ -349,17 +349,17 @@ internal static class PodSecurityChecks
 
     private static void HostProcess(JsonElement? securityContext, string path, string who, Sink sink)
     {
-        if (securityContext is { } sc && Json.Object(sc, "windowsOptions", path) is { } options && Json.Bool(options, "hostProcess", path + ".windowsOptions") == true)
+        if (securityContext is { } sc && AdmissionJson.Object(sc, "windowsOptions", path) is { } options && AdmissionJson.Bool(options, "hostProcess", path + ".windowsOptions") == true)
         {
             sink.Add(path + ".windowsOptions.hostProcess", "true", "hostProcess", $"{who} must not set securityContext.windowsOptions.hostProcess=true");
         }
     }
 
-    private static void RestrictedVolumes(PodView pod, Sink sink)
+    private static void RestrictedVolumes(PodSecurityPod pod, Sink sink)
     {
-        foreach (var (volume, path) in Json.Items(pod.Spec, "volumes", pod.SpecPath))
+        foreach (var (volume, path) in AdmissionJson.Items(pod.Spec, "volumes", pod.SpecPath))
         {
-            Json.RequireObject(volume, path);
+            AdmissionJson.RequireObject(volume, path);
             string? type = null;
             bool allowed = false;
             foreach (JsonProperty property in volume.EnumerateObject())
@@ -386,17 +386,17 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void AllowPrivilegeEscalation(PodView pod, Sink sink, bool windowsExempt)
+    private static void AllowPrivilegeEscalation(PodSecurityPod pod, Sink sink, bool windowsExempt)
     {
         if (windowsExempt && pod.IsWindows)
         {
             return;
         }
 
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.Path + ".securityContext";
-            bool? value = Json.Bool(SecurityContext(c), "allowPrivilegeEscalation", path);
+            bool? value = AdmissionJson.Bool(SecurityContext(c), "allowPrivilegeEscalation", path);
             if (value != false)
             {
                 sink.Add(path + ".allowPrivilegeEscalation", value is null ? Unset : "true", "allowPrivilegeEscalation != false",
@@ -405,19 +405,19 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void RunAsNonRoot(PodView pod, Sink sink)
+    private static void RunAsNonRoot(PodSecurityPod pod, Sink sink)
     {
         string podPath = pod.SpecPath + ".securityContext";
-        bool? podValue = Json.Bool(pod.SecurityContext, "runAsNonRoot", podPath);
+        bool? podValue = AdmissionJson.Bool(pod.SecurityContext, "runAsNonRoot", podPath);
         if (podValue == false)
         {
             sink.Add(podPath + ".runAsNonRoot", "false", "runAsNonRoot != true", "pod must not set securityContext.runAsNonRoot=false");
         }
 
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.Path + ".securityContext";
-            bool? value = Json.Bool(SecurityContext(c), "runAsNonRoot", path);
+            bool? value = AdmissionJson.Bool(SecurityContext(c), "runAsNonRoot", path);
             if (value == false)
             {
                 sink.Add(path + ".runAsNonRoot", "false", "runAsNonRoot != true", $"container \"{c.Name}\" must not set securityContext.runAsNonRoot=false");
@@ -429,25 +429,25 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void RunAsUser(PodView pod, Sink sink)
+    private static void RunAsUser(PodSecurityPod pod, Sink sink)
     {
         string podPath = pod.SpecPath + ".securityContext";
-        if (Json.Int(pod.SecurityContext, "runAsUser", podPath) == 0)
+        if (AdmissionJson.Int(pod.SecurityContext, "runAsUser", podPath) == 0)
         {
             sink.Add(podPath + ".runAsUser", "0", "runAsUser=0", "pod must not set runAsUser=0");
         }
 
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.Path + ".securityContext";
-            if (Json.Int(SecurityContext(c), "runAsUser", path) == 0)
+            if (AdmissionJson.Int(SecurityContext(c), "runAsUser", path) == 0)
             {
                 sink.Add(path + ".runAsUser", "0", "runAsUser=0", $"container \"{c.Name}\" must not set runAsUser=0");
             }
         }
     }
 
-    private static void SeccompRestricted(PodView pod, Sink sink, bool windowsExempt)
+    private static void SeccompRestricted(PodSecurityPod pod, Sink sink, bool windowsExempt)
     {
         if (windowsExempt && pod.IsWindows)
         {
@@ -462,7 +462,7 @@ internal static class PodSecurityChecks
             sink.Add(podPath + ".seccompProfile.type", Quote(podType), "seccompProfile", $"pod must not set securityContext.seccompProfile.type to \"{podType}\"");
         }
 
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.Path + ".securityContext";
             string? type = SeccompType(SecurityContext(c), path);
@@ -478,24 +478,24 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void CapabilitiesRestricted(PodView pod, Sink sink, bool windowsExempt)
+    private static void CapabilitiesRestricted(PodSecurityPod pod, Sink sink, bool windowsExempt)
     {
         if (windowsExempt && pod.IsWindows)
         {
             return;
         }
 
-        foreach (ContainerView c in pod.Containers)
+        foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.Path + ".securityContext.capabilities";
             JsonElement? capabilities = Capabilities(c);
-            if (!Json.Strings(capabilities, "drop", path).Any(d => d.Value == "ALL"))
+            if (!AdmissionJson.Strings(capabilities, "drop", path).Any(d => d.Value == "ALL"))
             {
-                sink.Add(path + ".drop", capabilities is { } caps && Json.Array(caps, "drop", path) is { } drop ? drop.GetRawText() : Unset,
+                sink.Add(path + ".drop", capabilities is { } caps && AdmissionJson.Array(caps, "drop", path) is { } drop ? drop.GetRawText() : Unset,
                     "unrestricted capabilities", $"container \"{c.Name}\" must set securityContext.capabilities.drop=[\"ALL\"]");
             }
 
-            foreach (var (capability, itemPath) in Json.Strings(capabilities, "add", path))
+            foreach (var (capability, itemPath) in AdmissionJson.Strings(capabilities, "add", path))
             {
                 if (capability != "NET_BIND_SERVICE")
                 {
@@ -505,19 +505,19 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static JsonElement? SecurityContext(ContainerView c) => Json.Object(c.Element, "securityContext", c.Path);
+    private static JsonElement? SecurityContext(PodSecurityContainer c) => AdmissionJson.Object(c.Element, "securityContext", c.Path);
 
-    private static JsonElement? Capabilities(ContainerView c) =>
-        SecurityContext(c) is { } sc ? Json.Object(sc, "capabilities", c.Path + ".securityContext") : null;
+    private static JsonElement? Capabilities(PodSecurityContainer c) =>
+        SecurityContext(c) is { } sc ? AdmissionJson.Object(sc, "capabilities", c.Path + ".securityContext") : null;
 
     private static string? SeccompType(JsonElement? securityContext, string path) =>
-        securityContext is { } sc && Json.Object(sc, "seccompProfile", path) is { } profile ? Json.String(profile, "type", path + ".seccompProfile") ?? "" : null;
+        securityContext is { } sc && AdmissionJson.Object(sc, "seccompProfile", path) is { } profile ? AdmissionJson.String(profile, "type", path + ".seccompProfile") ?? "" : null;
 
-    private static string VolumeName(JsonElement volume, string path) => Json.String(volume, "name", path) ?? "";
+    private static string VolumeName(JsonElement volume, string path) => AdmissionJson.String(volume, "name", path) ?? "";
 
     private static string Quote(string value) => $"\"{JsonEncodedText.Encode(value)}\"";
 
-    private delegate void CheckFunction(PodView pod, Sink sink);
+    private delegate void CheckFunction(PodSecurityPod pod, Sink sink);
 
     private sealed record Check(string Id, PodSecurityLevel Level, Versioned[] Versions);
 

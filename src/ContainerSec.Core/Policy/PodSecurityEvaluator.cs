@@ -26,7 +26,7 @@ public static class PodSecurityEvaluator
     public static PodSecurityResult Evaluate(JsonElement manifest, PodSecurityLevel level, PodSecurityVersion version)
     {
         ArgumentNullException.ThrowIfNull(level);
-        PodView pod = PodView.FromManifest(manifest);
+        PodSecurityPod pod = PodSecurityPod.FromManifest(manifest);
         var violations = new List<PodSecurityViolation>();
         if (level != PodSecurityLevel.Privileged)
         {

@@ -4,35 +4,35 @@ using System.Text.Json;
 namespace ContainerSec.Policy;
 
 /// <summary>A container of a pod spec with its field path.</summary>
-internal readonly record struct ContainerView(string Name, JsonElement Element, string Path);
+internal readonly record struct PodSecurityContainer(string Name, JsonElement Element, string Path);
 
 /// <summary>The parts of a Pod (or pod template) the checks read, with field paths for messages.</summary>
-internal sealed class PodView
+internal sealed class PodSecurityPod
 {
-    private PodView(JsonElement metadata, string metadataPath, JsonElement spec, string specPath)
+    private PodSecurityPod(JsonElement metadata, string metadataPath, JsonElement spec, string specPath)
     {
         Metadata = metadata;
         MetadataPath = metadataPath;
         Spec = spec;
         SpecPath = specPath;
-        var containers = new List<ContainerView>();
+        var containers = new List<PodSecurityContainer>();
         foreach (string list in (ReadOnlySpan<string>)["initContainers", "containers", "ephemeralContainers"])
         {
-            if (Json.Array(spec, list, specPath) is { } array)
+            if (AdmissionJson.Array(spec, list, specPath) is { } array)
             {
                 int index = 0;
                 foreach (JsonElement container in array.EnumerateArray())
                 {
                     string path = $"{specPath}.{list}[{index.ToString(CultureInfo.InvariantCulture)}]";
-                    Json.RequireObject(container, path);
-                    containers.Add(new ContainerView(Json.String(container, "name", path) ?? "", container, path));
+                    AdmissionJson.RequireObject(container, path);
+                    containers.Add(new PodSecurityContainer(AdmissionJson.String(container, "name", path) ?? "", container, path));
                     index++;
                 }
             }
         }
 
         Containers = containers;
-        SecurityContext = Json.Object(spec, "securityContext", specPath);
+        SecurityContext = AdmissionJson.Object(spec, "securityContext", specPath);
     }
 
     public JsonElement Metadata { get; }
@@ -45,19 +45,19 @@ internal sealed class PodView
 
     public JsonElement? SecurityContext { get; }
 
-    public IReadOnlyList<ContainerView> Containers { get; }
+    public IReadOnlyList<PodSecurityContainer> Containers { get; }
 
     /// <summary>True when <c>spec.os.name</c> is <c>windows</c>.</summary>
-    public bool IsWindows => Json.Object(Spec, "os", SpecPath) is { } os && Json.String(os, "name", SpecPath + ".os") == "windows";
+    public bool IsWindows => AdmissionJson.Object(Spec, "os", SpecPath) is { } os && AdmissionJson.String(os, "name", SpecPath + ".os") == "windows";
 
-    public static PodView FromManifest(JsonElement manifest)
+    public static PodSecurityPod FromManifest(JsonElement manifest)
     {
         if (manifest.ValueKind != JsonValueKind.Object)
         {
             throw new ArgumentException($"The manifest must be a JSON object, not {manifest.ValueKind}.", nameof(manifest));
         }
 
-        string kind = Json.String(manifest, "kind", "") ?? throw new ArgumentException("The manifest has no 'kind'.", nameof(manifest));
+        string kind = AdmissionJson.String(manifest, "kind", "") ?? throw new ArgumentException("The manifest has no 'kind'.", nameof(manifest));
         string[] templatePath = kind switch
         {
             "Pod" => [],
@@ -73,19 +73,19 @@ internal sealed class PodView
         foreach (string step in templatePath)
         {
             string next = path.Length == 0 ? step : $"{path}.{step}";
-            holder = Json.Object(holder, step, path) ?? throw new ArgumentException($"The {kind} has no '{next}'.", nameof(manifest));
+            holder = AdmissionJson.Object(holder, step, path) ?? throw new ArgumentException($"The {kind} has no '{next}'.", nameof(manifest));
             path = next;
         }
 
         string prefix = path.Length == 0 ? "" : path + ".";
-        JsonElement metadata = Json.Object(holder, "metadata", path) ?? default;
-        JsonElement spec = Json.Object(holder, "spec", path) ?? throw new ArgumentException($"The {kind} has no '{prefix}spec'.", nameof(manifest));
-        return new PodView(metadata, prefix + "metadata", spec, prefix + "spec");
+        JsonElement metadata = AdmissionJson.Object(holder, "metadata", path) ?? default;
+        JsonElement spec = AdmissionJson.Object(holder, "spec", path) ?? throw new ArgumentException($"The {kind} has no '{prefix}spec'.", nameof(manifest));
+        return new PodSecurityPod(metadata, prefix + "metadata", spec, prefix + "spec");
     }
 }
 
 /// <summary>Typed reads of manifest fields: absent or null is "unset", a wrong type is a malformed manifest naming the field.</summary>
-internal static class Json
+internal static class AdmissionJson
 {
     public static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
