@@ -54,7 +54,7 @@ internal static class PodSecurityChecks
         new("appArmorProfile", PodSecurityLevel.Baseline, [new(0, AppArmorProfile)]),
         new("seLinuxOptions", PodSecurityLevel.Baseline, [new(0, (p, s) => SeLinuxOptions(p, s, SeLinuxTypesV1Dot0)), new(31, (p, s) => SeLinuxOptions(p, s, SeLinuxTypesV1Dot31))]),
         new("procMount", PodSecurityLevel.Baseline, [new(0, (p, s) => ProcMount(p, s, userNamespaceExempt: false)), new(35, (p, s) => ProcMount(p, s, userNamespaceExempt: true))]),
-        new("seccompProfile_baseline", PodSecurityLevel.Baseline, [new(0, (p, s) => SeccompBaseline(p, s, annotations: true)), new(19, (p, s) => SeccompBaseline(p, s, annotations: false))]),
+        new("seccompProfile_baseline", PodSecurityLevel.Baseline, [new(0, SeccompAnnotations), new(19, SeccompFields)]),
         new("sysctls", PodSecurityLevel.Baseline,
             [new(0, (p, s) => Sysctls(p, s, SysctlsV1Dot0)), new(27, (p, s) => Sysctls(p, s, SysctlsV1Dot27)), new(29, (p, s) => Sysctls(p, s, SysctlsV1Dot29)), new(32, (p, s) => Sysctls(p, s, SysctlsV1Dot32))]),
         new("windowsHostProcess", PodSecurityLevel.Baseline, [new(0, WindowsHostProcess)]),
@@ -295,35 +295,51 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static void SeccompBaseline(PodSecurityPod pod, Sink sink, bool annotations)
+    /// <summary>v1.0: the alpha annotations (pod, and per existing container) must name runtime/default, docker/default or localhost/*.</summary>
+    private static void SeccompAnnotations(PodSecurityPod pod, Sink sink)
     {
-        if (annotations && AdmissionJson.Object(pod.Metadata, "annotations", pod.MetadataPath) is { } metadataAnnotations)
+        const string PodKey = "seccomp.security.alpha.kubernetes.io/pod", ContainerPrefix = "container.seccomp.security.alpha.kubernetes.io/";
+        if (AdmissionJson.Object(pod.Metadata, "annotations", pod.MetadataPath) is not { } annotations)
         {
-            const string PodKey = "seccomp.security.alpha.kubernetes.io/pod", ContainerPrefix = "container.seccomp.security.alpha.kubernetes.io/";
-            foreach (JsonProperty annotation in metadataAnnotations.EnumerateObject())
-            {
-                if ((annotation.Name == PodKey || annotation.Name.StartsWith(ContainerPrefix, StringComparison.Ordinal))
-                    && annotation.Value.ValueKind == JsonValueKind.String && annotation.Value.GetString() == "unconfined")
-                {
-                    sink.Add($"{pod.MetadataPath}.annotations[{annotation.Name}]", "\"unconfined\"", "seccompProfile", $"{annotation.Name}=\"unconfined\"");
-                }
-            }
+            return;
         }
 
-        if (SeccompType(pod.SecurityContext, pod.SpecPath + ".securityContext") == "Unconfined")
+        SeccompAnnotation(annotations, PodKey, pod.MetadataPath, sink);
+        foreach (PodSecurityContainer c in pod.Containers)
         {
-            sink.Add(pod.SpecPath + ".securityContext.seccompProfile.type", "\"Unconfined\"", "seccompProfile", "pod must not set securityContext.seccompProfile.type to \"Unconfined\"");
+            SeccompAnnotation(annotations, ContainerPrefix + c.Name, pod.MetadataPath, sink);
+        }
+    }
+
+    private static void SeccompAnnotation(JsonElement annotations, string key, string metadataPath, Sink sink)
+    {
+        if (AdmissionJson.String(annotations, key, metadataPath + ".annotations") is { } value
+            && !(value is "runtime/default" or "docker/default" || value.StartsWith("localhost/", StringComparison.Ordinal)))
+        {
+            sink.Add($"{metadataPath}.annotations[{key}]", Quote(value), "seccompProfile", $"{key}={Quote(value)}");
+        }
+    }
+
+    /// <summary>v1.19: a seccompProfile the pod or a container sets must be RuntimeDefault or Localhost (unset is fine at baseline).</summary>
+    private static void SeccompFields(PodSecurityPod pod, Sink sink)
+    {
+        string podPath = pod.SpecPath + ".securityContext";
+        if (SeccompType(pod.SecurityContext, podPath) is { } podType && !ValidSeccomp(podType))
+        {
+            sink.Add(podPath + ".seccompProfile.type", Quote(podType), "seccompProfile", $"pod must not set securityContext.seccompProfile.type to {Quote(podType)}");
         }
 
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            if (SeccompType(SecurityContext(c), c.Path + ".securityContext") == "Unconfined")
+            string path = c.Path + ".securityContext";
+            if (SeccompType(SecurityContext(c), path) is { } type && !ValidSeccomp(type))
             {
-                sink.Add(c.Path + ".securityContext.seccompProfile.type", "\"Unconfined\"", "seccompProfile",
-                    $"container \"{c.Name}\" must not set securityContext.seccompProfile.type to \"Unconfined\"");
+                sink.Add(path + ".seccompProfile.type", Quote(type), "seccompProfile", $"container \"{c.Name}\" must not set securityContext.seccompProfile.type to {Quote(type)}");
             }
         }
     }
+
+    private static bool ValidSeccomp(string type) => type is "RuntimeDefault" or "Localhost";
 
     private static void Sysctls(PodSecurityPod pod, Sink sink, HashSet<string> allowed)
     {
