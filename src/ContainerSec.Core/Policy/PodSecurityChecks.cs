@@ -74,13 +74,26 @@ internal static class PodSecurityChecks
     /// <summary>The check ids and the minor versions where each starts or changes, for documentation and tests.</summary>
     internal static IEnumerable<(string Id, string Level, int[] Versions)> Catalog => All.Select(c => (c.Id, c.Level.Name, c.Versions.Select(v => v.MinMinor).ToArray()));
 
+    /// <summary>The checks to run per level and version; versions past the newest known share one entry, so the cache stays small.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Rank, int Minor), (string Id, CheckFunction Fn)[]> Plans = new();
+
     public static void Run(PodSecurityPod pod, PodSecurityLevel level, PodSecurityVersion version, List<PodSecurityViolation> violations)
     {
+        int minor = Math.Min(version.Minor, PodSecurityVersion.NewestKnown.Minor + 1);
+        foreach (var (id, fn) in Plans.GetOrAdd((level.Rank, minor), static key => Plan(key.Rank, key.Minor)))
+        {
+            fn(pod, new Sink(id, violations));
+        }
+    }
+
+    private static (string Id, CheckFunction Fn)[] Plan(int rank, int minor)
+    {
+        var version = PodSecurityVersion.V1(minor);
         var chosen = new List<(Check Check, Versioned Versioned)>();
         var overridden = new HashSet<string>(StringComparer.Ordinal);
         foreach (Check check in All)
         {
-            if (check.Level.Rank > level.Rank)
+            if (check.Level.Rank > rank)
             {
                 continue;
             }
@@ -101,20 +114,14 @@ internal static class PodSecurityChecks
             }
         }
 
-        foreach (var (check, versioned) in chosen)
-        {
-            if (!overridden.Contains(check.Id))
-            {
-                versioned.Fn(pod, new Sink(check.Id, violations));
-            }
-        }
+        return [.. chosen.Where(c => !overridden.Contains(c.Check.Id)).Select(c => (c.Check.Id, c.Versioned.Fn))];
     }
 
     private static void Privileged(PodSecurityPod pod, Sink sink)
     {
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            string path = c.Path + ".securityContext";
+            string path = c.SecurityContextPath;
             if (AdmissionJson.Bool(SecurityContext(c), "privileged", path) == true)
             {
                 sink.Add(path + ".privileged", "true", "privileged", $"container \"{c.Name}\" must not set securityContext.privileged=true");
@@ -165,26 +172,27 @@ internal static class PodSecurityChecks
         {
             foreach (string probe in (ReadOnlySpan<string>)["livenessProbe", "readinessProbe", "startupProbe"])
             {
-                HandlerHost(c, AdmissionJson.Object(c.Element, probe, c.Path), $"{c.Path}.{probe}", sink);
+                if (AdmissionJson.Object(c.Element, probe, c.Path) is { } handler)
+                {
+                    HandlerHost(c, handler, $"{c.Path}.{probe}", sink);
+                }
             }
 
             if (AdmissionJson.Object(c.Element, "lifecycle", c.Path) is { } lifecycle)
             {
                 foreach (string hook in (ReadOnlySpan<string>)["postStart", "preStop"])
                 {
-                    HandlerHost(c, AdmissionJson.Object(lifecycle, hook, c.Path + ".lifecycle"), $"{c.Path}.lifecycle.{hook}", sink);
+                    if (AdmissionJson.Object(lifecycle, hook, c.Path + ".lifecycle") is { } handler)
+                    {
+                        HandlerHost(c, handler, $"{c.Path}.lifecycle.{hook}", sink);
+                    }
                 }
             }
         }
     }
 
-    private static void HandlerHost(PodSecurityContainer c, JsonElement? handler, string path, Sink sink)
+    private static void HandlerHost(PodSecurityContainer c, JsonElement h, string path, Sink sink)
     {
-        if (handler is not { } h)
-        {
-            return;
-        }
-
         foreach (string action in (ReadOnlySpan<string>)["httpGet", "tcpSocket"])
         {
             if (AdmissionJson.Object(h, action, path) is { } a && AdmissionJson.String(a, "host", $"{path}.{action}") is { Length: > 0 } host)
@@ -227,35 +235,35 @@ internal static class PodSecurityChecks
             }
         }
 
-        AppArmorField(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", sink);
+        AppArmorField(pod.SecurityContext, pod.SecurityContextPath, null, sink);
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            AppArmorField(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", sink);
+            AppArmorField(SecurityContext(c), c.SecurityContextPath, c.Name, sink);
         }
     }
 
-    private static void AppArmorField(JsonElement? securityContext, string path, string who, Sink sink)
+    private static void AppArmorField(JsonElement? securityContext, string path, string? container, Sink sink)
     {
         if (securityContext is { } sc && AdmissionJson.Object(sc, "appArmorProfile", path) is { } profile)
         {
             string type = AdmissionJson.String(profile, "type", path + ".appArmorProfile") ?? "";
             if (type is not ("RuntimeDefault" or "Localhost"))
             {
-                sink.Add(path + ".appArmorProfile.type", Quote(type), "forbidden AppArmor profile", $"{who} must not set securityContext.appArmorProfile.type to \"{type}\"");
+                sink.Add(path + ".appArmorProfile.type", Quote(type), "forbidden AppArmor profile", $"{Who(container)} must not set securityContext.appArmorProfile.type to \"{type}\"");
             }
         }
     }
 
     private static void SeLinuxOptions(PodSecurityPod pod, Sink sink, HashSet<string> allowedTypes)
     {
-        SeLinux(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", allowedTypes, sink);
+        SeLinux(pod.SecurityContext, pod.SecurityContextPath, null, allowedTypes, sink);
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            SeLinux(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", allowedTypes, sink);
+            SeLinux(SecurityContext(c), c.SecurityContextPath, c.Name, allowedTypes, sink);
         }
     }
 
-    private static void SeLinux(JsonElement? securityContext, string path, string who, HashSet<string> allowedTypes, Sink sink)
+    private static void SeLinux(JsonElement? securityContext, string path, string? container, HashSet<string> allowedTypes, Sink sink)
     {
         if (securityContext is not { } sc || AdmissionJson.Object(sc, "seLinuxOptions", path) is not { } options)
         {
@@ -265,14 +273,14 @@ internal static class PodSecurityChecks
         path += ".seLinuxOptions";
         if (AdmissionJson.String(options, "type", path) is { } type && !allowedTypes.Contains(type))
         {
-            sink.Add(path + ".type", Quote(type), "seLinuxOptions", $"{who} set forbidden securityContext.seLinuxOptions: type \"{type}\"");
+            sink.Add(path + ".type", Quote(type), "seLinuxOptions", $"{Who(container)} set forbidden securityContext.seLinuxOptions: type \"{type}\"");
         }
 
         foreach (string field in (ReadOnlySpan<string>)["user", "role"])
         {
             if (AdmissionJson.String(options, field, path) is { Length: > 0 } value)
             {
-                sink.Add($"{path}.{field}", Quote(value), "seLinuxOptions", $"{who} set forbidden securityContext.seLinuxOptions: {field} \"{value}\"");
+                sink.Add($"{path}.{field}", Quote(value), "seLinuxOptions", $"{Who(container)} set forbidden securityContext.seLinuxOptions: {field} \"{value}\"");
             }
         }
     }
@@ -287,7 +295,7 @@ internal static class PodSecurityChecks
 
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            string path = c.Path + ".securityContext";
+            string path = c.SecurityContextPath;
             if (SecurityContext(c) is { } sc && AdmissionJson.String(sc, "procMount", path) is { } procMount && procMount != "Default")
             {
                 sink.Add(path + ".procMount", Quote(procMount), "procMount", $"container \"{c.Name}\" must not set securityContext.procMount to \"{procMount}\"");
@@ -323,7 +331,7 @@ internal static class PodSecurityChecks
     /// <summary>v1.19: a seccompProfile the pod or a container sets must be RuntimeDefault or Localhost (unset is fine at baseline).</summary>
     private static void SeccompFields(PodSecurityPod pod, Sink sink)
     {
-        string podPath = pod.SpecPath + ".securityContext";
+        string podPath = pod.SecurityContextPath;
         if (SeccompType(pod.SecurityContext, podPath) is { } podType && !ValidSeccomp(podType))
         {
             sink.Add(podPath + ".seccompProfile.type", Quote(podType), "seccompProfile", $"pod must not set securityContext.seccompProfile.type to {Quote(podType)}");
@@ -331,7 +339,7 @@ internal static class PodSecurityChecks
 
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            string path = c.Path + ".securityContext";
+            string path = c.SecurityContextPath;
             if (SeccompType(SecurityContext(c), path) is { } type && !ValidSeccomp(type))
             {
                 sink.Add(path + ".seccompProfile.type", Quote(type), "seccompProfile", $"container \"{c.Name}\" must not set securityContext.seccompProfile.type to {Quote(type)}");
@@ -343,7 +351,7 @@ internal static class PodSecurityChecks
 
     private static void Sysctls(PodSecurityPod pod, Sink sink, HashSet<string> allowed)
     {
-        string path = pod.SpecPath + ".securityContext";
+        string path = pod.SecurityContextPath;
         foreach (var (sysctl, itemPath) in AdmissionJson.Items(pod.SecurityContext, "sysctls", path))
         {
             string name = AdmissionJson.String(sysctl, "name", itemPath) ?? "";
@@ -356,18 +364,18 @@ internal static class PodSecurityChecks
 
     private static void WindowsHostProcess(PodSecurityPod pod, Sink sink)
     {
-        HostProcess(pod.SecurityContext, pod.SpecPath + ".securityContext", "pod", sink);
+        HostProcess(pod.SecurityContext, pod.SecurityContextPath, null, sink);
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            HostProcess(SecurityContext(c), c.Path + ".securityContext", $"container \"{c.Name}\"", sink);
+            HostProcess(SecurityContext(c), c.SecurityContextPath, c.Name, sink);
         }
     }
 
-    private static void HostProcess(JsonElement? securityContext, string path, string who, Sink sink)
+    private static void HostProcess(JsonElement? securityContext, string path, string? container, Sink sink)
     {
         if (securityContext is { } sc && AdmissionJson.Object(sc, "windowsOptions", path) is { } options && AdmissionJson.Bool(options, "hostProcess", path + ".windowsOptions") == true)
         {
-            sink.Add(path + ".windowsOptions.hostProcess", "true", "hostProcess", $"{who} must not set securityContext.windowsOptions.hostProcess=true");
+            sink.Add(path + ".windowsOptions.hostProcess", "true", "hostProcess", $"{Who(container)} must not set securityContext.windowsOptions.hostProcess=true");
         }
     }
 
@@ -411,7 +419,7 @@ internal static class PodSecurityChecks
 
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            string path = c.Path + ".securityContext";
+            string path = c.SecurityContextPath;
             bool? value = AdmissionJson.Bool(SecurityContext(c), "allowPrivilegeEscalation", path);
             if (value != false)
             {
@@ -423,7 +431,7 @@ internal static class PodSecurityChecks
 
     private static void RunAsNonRoot(PodSecurityPod pod, Sink sink)
     {
-        string podPath = pod.SpecPath + ".securityContext";
+        string podPath = pod.SecurityContextPath;
         bool? podValue = AdmissionJson.Bool(pod.SecurityContext, "runAsNonRoot", podPath);
         if (podValue == false)
         {
@@ -432,7 +440,7 @@ internal static class PodSecurityChecks
 
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            string path = c.Path + ".securityContext";
+            string path = c.SecurityContextPath;
             bool? value = AdmissionJson.Bool(SecurityContext(c), "runAsNonRoot", path);
             if (value == false)
             {
@@ -447,7 +455,7 @@ internal static class PodSecurityChecks
 
     private static void RunAsUser(PodSecurityPod pod, Sink sink)
     {
-        string podPath = pod.SpecPath + ".securityContext";
+        string podPath = pod.SecurityContextPath;
         if (AdmissionJson.Int(pod.SecurityContext, "runAsUser", podPath) == 0)
         {
             sink.Add(podPath + ".runAsUser", "0", "runAsUser=0", "pod must not set runAsUser=0");
@@ -455,7 +463,7 @@ internal static class PodSecurityChecks
 
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            string path = c.Path + ".securityContext";
+            string path = c.SecurityContextPath;
             if (AdmissionJson.Int(SecurityContext(c), "runAsUser", path) == 0)
             {
                 sink.Add(path + ".runAsUser", "0", "runAsUser=0", $"container \"{c.Name}\" must not set runAsUser=0");
@@ -470,7 +478,7 @@ internal static class PodSecurityChecks
             return;
         }
 
-        string podPath = pod.SpecPath + ".securityContext";
+        string podPath = pod.SecurityContextPath;
         string? podType = SeccompType(pod.SecurityContext, podPath);
         bool podValid = podType is "RuntimeDefault" or "Localhost";
         if (podType is not null && !podValid)
@@ -480,7 +488,7 @@ internal static class PodSecurityChecks
 
         foreach (PodSecurityContainer c in pod.Containers)
         {
-            string path = c.Path + ".securityContext";
+            string path = c.SecurityContextPath;
             string? type = SeccompType(SecurityContext(c), path);
             if (type is not null && type is not ("RuntimeDefault" or "Localhost"))
             {
@@ -505,7 +513,13 @@ internal static class PodSecurityChecks
         {
             string path = c.Path + ".securityContext.capabilities";
             JsonElement? capabilities = Capabilities(c);
-            if (!AdmissionJson.Strings(capabilities, "drop", path).Any(d => d.Value == "ALL"))
+            bool dropsAll = false;
+            foreach (var (capability, _) in AdmissionJson.Strings(capabilities, "drop", path))
+            {
+                dropsAll |= capability == "ALL";
+            }
+
+            if (!dropsAll)
             {
                 sink.Add(path + ".drop", capabilities is { } caps && AdmissionJson.Array(caps, "drop", path) is { } drop ? drop.GetRawText() : Unset,
                     "unrestricted capabilities", $"container \"{c.Name}\" must set securityContext.capabilities.drop=[\"ALL\"]");
@@ -521,10 +535,12 @@ internal static class PodSecurityChecks
         }
     }
 
-    private static JsonElement? SecurityContext(PodSecurityContainer c) => AdmissionJson.Object(c.Element, "securityContext", c.Path);
+    private static JsonElement? SecurityContext(PodSecurityContainer c) => c.SecurityContext;
+
+    private static string Who(string? container) => container is null ? "pod" : $"container \"{container}\"";
 
     private static JsonElement? Capabilities(PodSecurityContainer c) =>
-        SecurityContext(c) is { } sc ? AdmissionJson.Object(sc, "capabilities", c.Path + ".securityContext") : null;
+        SecurityContext(c) is { } sc ? AdmissionJson.Object(sc, "capabilities", c.SecurityContextPath) : null;
 
     private static string? SeccompType(JsonElement? securityContext, string path) =>
         securityContext is { } sc && AdmissionJson.Object(sc, "seccompProfile", path) is { } profile ? AdmissionJson.String(profile, "type", path + ".seccompProfile") ?? "" : null;

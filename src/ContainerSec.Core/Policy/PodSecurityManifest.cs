@@ -3,8 +3,19 @@ using System.Text.Json;
 
 namespace ContainerSec.Policy;
 
-/// <summary>A container of a pod spec with its field path.</summary>
-internal readonly record struct PodSecurityContainer(string Name, JsonElement Element, string Path);
+/// <summary>A container of a pod spec with its field path and its securityContext (read once, shared by every check).</summary>
+internal sealed class PodSecurityContainer(string name, JsonElement element, string path)
+{
+    public string Name { get; } = name;
+
+    public JsonElement Element { get; } = element;
+
+    public string Path { get; } = path;
+
+    public string SecurityContextPath { get; } = path + ".securityContext";
+
+    public JsonElement? SecurityContext { get; } = AdmissionJson.Object(element, "securityContext", path);
+}
 
 /// <summary>The parts of a Pod (or pod template) the checks read, with field paths for messages.</summary>
 internal sealed class PodSecurityPod
@@ -44,6 +55,8 @@ internal sealed class PodSecurityPod
     public string SpecPath { get; }
 
     public JsonElement? SecurityContext { get; }
+
+    public string SecurityContextPath => field ??= SpecPath + ".securityContext";
 
     public IReadOnlyList<PodSecurityContainer> Containers { get; }
 
