@@ -230,6 +230,83 @@ public sealed class PodSecurityEvaluatorTests
     [InlineData("Latest")]
     public void VersionParse_Invalid_Throws(string text) => Assert.Throws<ArgumentException>(() => PodSecurityVersion.Parse(text));
 
+    [Theory]
+    [InlineData("unconfined", 18, false)]
+    [InlineData("unconfined", 19, true)]   // from v1.19 only the fields are read
+    [InlineData("docker/default", 0, true)]
+    [InlineData("localhost/profile.json", 0, true)]
+    [InlineData("something-else", 0, false)]
+    public void Evaluate_SeccompAnnotation_ReadUntilV1Dot19(string value, int minor, bool allowed)
+    {
+        JsonObject pod = RestrictedPod();
+        pod["spec"]!["securityContext"]!.AsObject().Remove("seccompProfile");
+        pod["metadata"]!["annotations"] = new JsonObject { ["container.seccomp.security.alpha.kubernetes.io/app"] = value };
+
+        Assert.Equal(allowed, PodSecurityEvaluator.Evaluate(pod.ToJsonString(), PodSecurityLevel.Baseline, PodSecurityVersion.V1(minor)).Allowed);
+    }
+
+    [Theory]
+    [InlineData("Unconfined", false)]
+    [InlineData("RuntimeDefault", true)]
+    [InlineData("Localhost", true)]
+    public void Evaluate_AppArmorProfileField_OnlyRuntimeDefaultOrLocalhost(string type, bool allowed)
+    {
+        JsonObject pod = RestrictedPod();
+        Container(pod)["securityContext"]!["appArmorProfile"] = new JsonObject { ["type"] = type };
+
+        PodSecurityResult result = PodSecurityEvaluator.Evaluate(pod.ToJsonString(), PodSecurityLevel.Baseline, PodSecurityVersion.V1(0));
+
+        Assert.Equal(allowed, result.Allowed);
+        Assert.All(result.Violations, v => Assert.Equal("spec.containers[0].securityContext.appArmorProfile.type", v.Path));
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(8080, false)]
+    public void Evaluate_HostPort_ZeroAllowed(int hostPort, bool allowed)
+    {
+        JsonObject pod = RestrictedPod();
+        Container(pod)["ports"] = new JsonArray(new JsonObject { ["containerPort"] = 80, ["hostPort"] = hostPort });
+
+        Assert.Equal(allowed, PodSecurityEvaluator.Evaluate(pod.ToJsonString(), PodSecurityLevel.Baseline, PodSecurityVersion.Latest).Allowed);
+    }
+
+    [Fact]
+    public void Evaluate_PodRunAsNonRootFalse_ContainerTrueStillRefused()
+    {
+        JsonObject pod = RestrictedPod();
+        pod["spec"]!["securityContext"]!["runAsNonRoot"] = false;
+        Container(pod)["securityContext"]!["runAsNonRoot"] = true;
+
+        PodSecurityResult result = PodSecurityEvaluator.Evaluate(pod.ToJsonString(), PodSecurityLevel.Restricted, PodSecurityVersion.Latest);
+
+        PodSecurityViolation violation = Assert.Single(result.Violations);
+        Assert.Equal(("runAsNonRoot", "spec.securityContext.runAsNonRoot", "false"), (violation.CheckId, violation.Path, violation.Value));
+    }
+
+    [Fact]
+    public void Evaluate_WindowsPodAddingCapability_RestrictedOverridesBaselineFromV1Dot25()
+    {
+        // capabilities_restricted overrides capabilities_baseline and exempts Windows pods from v1.25, as upstream.
+        var pod = JsonNode.Parse("""{"kind":"Pod","spec":{"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true},"containers":[{"name":"app","image":"x","securityContext":{"capabilities":{"add":["SYS_ADMIN"]}}}]}}""")!;
+
+        Assert.True(PodSecurityEvaluator.Evaluate(pod.ToJsonString(), PodSecurityLevel.Restricted, PodSecurityVersion.V1(25)).Allowed);
+        Assert.False(PodSecurityEvaluator.Evaluate(pod.ToJsonString(), PodSecurityLevel.Baseline, PodSecurityVersion.V1(25)).Allowed);
+    }
+
+    [Fact]
+    public void Evaluate_VersionBeyondNewestKnown_SameAsLatest()
+    {
+        JsonObject pod = RestrictedPod();
+        pod["spec"]!["securityContext"]!["sysctls"] = new JsonArray(new JsonObject { ["name"] = "net.ipv4.tcp_wmem", ["value"] = "1" });
+
+        PodSecurityResult future = PodSecurityEvaluator.Evaluate(pod.ToJsonString(), PodSecurityLevel.Restricted, PodSecurityVersion.V1(99));
+        PodSecurityResult latest = PodSecurityEvaluator.Evaluate(pod.ToJsonString(), PodSecurityLevel.Restricted, PodSecurityVersion.Latest);
+
+        Assert.Equal(latest.Allowed, future.Allowed);
+        Assert.True(future.Allowed);
+    }
+
     private static JsonObject RestrictedPod() => JsonNode.Parse("""
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
          "spec":{"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},
