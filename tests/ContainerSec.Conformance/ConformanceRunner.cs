@@ -30,8 +30,6 @@ public static class ConformanceRunner
     /// <summary>Project conformance schemas (../shared/conformance) and the issue that brings each.</summary>
     private static readonly Dictionary<string, string> PendingConformanceSchemas = new(StringComparer.Ordinal)
     {
-        ["containersec.conformance.pod-security/v1"] = "issue #6 (Pod Security Standards)",
-        ["containersec.conformance.netpol/v1"] = "issue #6 (NetworkPolicy)",
     };
 
     /// <summary>Expands files and folders (recursively, *.json only) into a sorted file list.</summary>
@@ -105,6 +103,14 @@ public static class ConformanceRunner
             else if (schema == RbacSuite.Schema)
             {
                 RbacSuite.Run(root, result);
+            }
+            else if (schema == PodSecuritySuite.Schema)
+            {
+                PodSecuritySuite.Run(root, result);
+            }
+            else if (schema == NetworkPolicySuite.Schema)
+            {
+                NetworkPolicySuite.Run(root, result);
             }
             else if (PendingConformanceSchemas.TryGetValue(schema, out string? issue))
             {
