@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ContainerSec.Conformance.Merkle;
 using ContainerSec.Conformance.Wycheproof;
 
 namespace ContainerSec.Conformance;
@@ -121,6 +122,11 @@ public static class ConformanceRunner
             return;
         }
 
+        if (RunByShape(root, result))
+        {
+            return;
+        }
+
         if (RecognizeByShape(root) is { } shape)
         {
             result.Schema = shape.Schema;
@@ -161,6 +167,25 @@ public static class ConformanceRunner
         }
     }
 
+    /// <summary>Runs Merkle vector files (no schema field), recognised by their fields.</summary>
+    private static bool RunByShape(JsonElement root, FileResult result)
+    {
+        (string Schema, Action<JsonElement, FileResult> Run)? suite =
+            MerkleProbeSuite.IsInclusion(root) ? (MerkleProbeSuite.InclusionSchema, MerkleProbeSuite.RunInclusion)
+            : MerkleProbeSuite.IsConsistency(root) ? (MerkleProbeSuite.ConsistencySchema, MerkleProbeSuite.RunConsistency)
+            : MerkleTableSuite.Recognizes(root) ? (MerkleTableSuite.Schema, MerkleTableSuite.Run)
+            : MerkleReferenceTreeSuite.Recognizes(root) ? (MerkleReferenceTreeSuite.Schema, MerkleReferenceTreeSuite.Run)
+            : null;
+        if (suite is not { } s)
+        {
+            return false;
+        }
+
+        result.Schema = s.Schema;
+        s.Run(root, result);
+        return true;
+    }
+
     /// <summary>Vector files without a schema field (Merkle, signed notes), known by their fields; HPKE vectors run in <see cref="Rfc9180Suite"/>.</summary>
     private static (string Schema, string Issue, int Cases)? RecognizeByShape(JsonElement root)
     {
@@ -172,26 +197,6 @@ public static class ConformanceRunner
 
         bool Has(params string[] names) => names.All(n => root.TryGetProperty(n, out _));
         int Count(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : 0;
-
-        if (Has("leafIdx", "treeSize", "leafHash", "proof", "wantErr"))
-        {
-            return ("merkle inclusion probe", Merkle, 1);
-        }
-
-        if (Has("size1", "size2", "root1", "root2", "proof", "wantErr"))
-        {
-            return ("merkle consistency probe", Merkle, 1);
-        }
-
-        if (Has("inclusion", "consistency"))
-        {
-            return ("merkle proof tables", Merkle, Count("inclusion") + Count("consistency"));
-        }
-
-        if (Has("hasherVectors", "rootHashesBySizeHex"))
-        {
-            return ("merkle reference tree", Merkle, Count("hasherVectors") + Count("rootHashesBySizeHex"));
-        }
 
         if (Has("keys", "vectors"))
         {
