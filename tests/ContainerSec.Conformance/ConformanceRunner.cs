@@ -127,13 +127,6 @@ public static class ConformanceRunner
             return;
         }
 
-        if (RecognizeByShape(root) is { } shape)
-        {
-            result.Schema = shape.Schema;
-            Pending(result, shape.Issue, shape.Cases);
-            return;
-        }
-
         Error(result, "unknown schema: no 'schema' field and not a recognised vector shape");
     }
 
@@ -167,7 +160,7 @@ public static class ConformanceRunner
         }
     }
 
-    /// <summary>Runs Merkle vector files (no schema field), recognised by their fields.</summary>
+    /// <summary>Runs Merkle, signed-note and checkpoint vector files (no schema field), recognised by their fields.</summary>
     private static bool RunByShape(JsonElement root, FileResult result)
     {
         (string Schema, Action<JsonElement, FileResult> Run)? suite =
@@ -175,6 +168,8 @@ public static class ConformanceRunner
             : MerkleProbeSuite.IsConsistency(root) ? (MerkleProbeSuite.ConsistencySchema, MerkleProbeSuite.RunConsistency)
             : MerkleTableSuite.Recognizes(root) ? (MerkleTableSuite.Schema, MerkleTableSuite.Run)
             : MerkleReferenceTreeSuite.Recognizes(root) ? (MerkleReferenceTreeSuite.Schema, MerkleReferenceTreeSuite.Run)
+            : SignedNoteSuite.Recognizes(root) ? (SignedNoteSuite.Schema, SignedNoteSuite.Run)
+            : CheckpointBodySuite.Recognizes(root) ? (CheckpointBodySuite.Schema, CheckpointBodySuite.Run)
             : null;
         if (suite is not { } s)
         {
@@ -184,31 +179,6 @@ public static class ConformanceRunner
         result.Schema = s.Schema;
         s.Run(root, result);
         return true;
-    }
-
-    /// <summary>Vector files without a schema field (Merkle, signed notes), known by their fields; HPKE vectors run in <see cref="Rfc9180Suite"/>.</summary>
-    private static (string Schema, string Issue, int Cases)? RecognizeByShape(JsonElement root)
-    {
-        const string Merkle = "issue #7 (Merkle audit log)";
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        bool Has(params string[] names) => names.All(n => root.TryGetProperty(n, out _));
-        int Count(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : 0;
-
-        if (Has("keys", "vectors"))
-        {
-            return ("signed note vectors", Merkle, Count("vectors"));
-        }
-
-        if (Has("vectors") && root.GetProperty("vectors").EnumerateArray().Any(v => v.TryGetProperty("body", out _) || v.TryGetProperty("expectBody", out _)))
-        {
-            return ("checkpoint body vectors", Merkle, Count("vectors"));
-        }
-
-        return null;
     }
 
     private static void Pending(FileResult result, string issue, int cases)
