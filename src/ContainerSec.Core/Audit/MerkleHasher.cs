@@ -20,6 +20,9 @@ public sealed class MerkleHasher : IDisposable
     private const byte LeafPrefix = 0x00;
     private const byte NodePrefix = 0x01;
 
+    /// <summary>Inputs shorter than this are hashed from one stack buffer with the prefix in front.</summary>
+    private const int StackLimit = 512;
+
     private static readonly byte[] EmptyRootBytes = HashFunction.Sha256.HashData([]);
 
     private readonly Hasher _hasher = new(HashFunction.Sha256);
@@ -44,6 +47,15 @@ public sealed class MerkleHasher : IDisposable
     public int HashLeaf(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         CheckDestination(destination);
+        if (source.Length < StackLimit)
+        {
+            // One native update instead of two: the prefix call costs as much as a short input.
+            Span<byte> buffer = stackalloc byte[StackLimit];
+            buffer[0] = LeafPrefix;
+            source.CopyTo(buffer[1..]);
+            return _hasher.HashData(buffer[..(source.Length + 1)], destination);
+        }
+
         _hasher.Append([LeafPrefix]);
         _hasher.Append(source);
         return _hasher.GetHashAndReset(destination);
@@ -68,6 +80,15 @@ public sealed class MerkleHasher : IDisposable
     public int HashChildren(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, Span<byte> destination)
     {
         CheckDestination(destination);
+        if (left.Length + right.Length < StackLimit)
+        {
+            Span<byte> buffer = stackalloc byte[StackLimit];
+            buffer[0] = NodePrefix;
+            left.CopyTo(buffer[1..]);
+            right.CopyTo(buffer[(1 + left.Length)..]);
+            return _hasher.HashData(buffer[..(1 + left.Length + right.Length)], destination);
+        }
+
         _hasher.Append([NodePrefix]);
         _hasher.Append(left);
         _hasher.Append(right);
