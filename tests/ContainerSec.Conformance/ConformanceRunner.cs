@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ContainerSec.Conformance.Policy;
+using ContainerSec.Conformance.Merkle;
 using ContainerSec.Conformance.Wycheproof;
 
 namespace ContainerSec.Conformance;
@@ -131,10 +132,8 @@ public static class ConformanceRunner
             return;
         }
 
-        if (RecognizeByShape(root) is { } shape)
+        if (RunByShape(root, result))
         {
-            result.Schema = shape.Schema;
-            Pending(result, shape.Issue, shape.Cases);
             return;
         }
 
@@ -171,49 +170,25 @@ public static class ConformanceRunner
         }
     }
 
-    /// <summary>Vector files without a schema field (Merkle, signed notes), known by their fields; HPKE vectors run in <see cref="Rfc9180Suite"/>.</summary>
-    private static (string Schema, string Issue, int Cases)? RecognizeByShape(JsonElement root)
+    /// <summary>Runs Merkle, signed-note and checkpoint vector files (no schema field), recognised by their fields.</summary>
+    private static bool RunByShape(JsonElement root, FileResult result)
     {
-        const string Merkle = "issue #7 (Merkle audit log)";
-        if (root.ValueKind != JsonValueKind.Object)
+        (string Schema, Action<JsonElement, FileResult> Run)? suite =
+            MerkleProbeSuite.IsInclusion(root) ? (MerkleProbeSuite.InclusionSchema, MerkleProbeSuite.RunInclusion)
+            : MerkleProbeSuite.IsConsistency(root) ? (MerkleProbeSuite.ConsistencySchema, MerkleProbeSuite.RunConsistency)
+            : MerkleTableSuite.Recognizes(root) ? (MerkleTableSuite.Schema, MerkleTableSuite.Run)
+            : MerkleReferenceTreeSuite.Recognizes(root) ? (MerkleReferenceTreeSuite.Schema, MerkleReferenceTreeSuite.Run)
+            : SignedNoteSuite.Recognizes(root) ? (SignedNoteSuite.Schema, SignedNoteSuite.Run)
+            : CheckpointBodySuite.Recognizes(root) ? (CheckpointBodySuite.Schema, CheckpointBodySuite.Run)
+            : null;
+        if (suite is not { } s)
         {
-            return null;
+            return false;
         }
 
-        bool Has(params string[] names) => names.All(n => root.TryGetProperty(n, out _));
-        int Count(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : 0;
-
-        if (Has("leafIdx", "treeSize", "leafHash", "proof", "wantErr"))
-        {
-            return ("merkle inclusion probe", Merkle, 1);
-        }
-
-        if (Has("size1", "size2", "root1", "root2", "proof", "wantErr"))
-        {
-            return ("merkle consistency probe", Merkle, 1);
-        }
-
-        if (Has("inclusion", "consistency"))
-        {
-            return ("merkle proof tables", Merkle, Count("inclusion") + Count("consistency"));
-        }
-
-        if (Has("hasherVectors", "rootHashesBySizeHex"))
-        {
-            return ("merkle reference tree", Merkle, Count("hasherVectors") + Count("rootHashesBySizeHex"));
-        }
-
-        if (Has("keys", "vectors"))
-        {
-            return ("signed note vectors", Merkle, Count("vectors"));
-        }
-
-        if (Has("vectors") && root.GetProperty("vectors").EnumerateArray().Any(v => v.TryGetProperty("body", out _) || v.TryGetProperty("expectBody", out _)))
-        {
-            return ("checkpoint body vectors", Merkle, Count("vectors"));
-        }
-
-        return null;
+        result.Schema = s.Schema;
+        s.Run(root, result);
+        return true;
     }
 
     private static void Pending(FileResult result, string issue, int cases)
