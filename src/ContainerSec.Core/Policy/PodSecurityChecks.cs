@@ -122,7 +122,7 @@ internal static class PodSecurityChecks
         foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.SecurityContextPath;
-            if (AdmissionJson.Bool(SecurityContext(c), "privileged", path) == true)
+            if (AdmissionJson.Bool(SecurityContext(c), "privileged"u8, path) == true)
             {
                 sink.Add(path + ".privileged", "true", "privileged", $"container \"{c.Name}\" must not set securityContext.privileged=true");
             }
@@ -144,7 +144,7 @@ internal static class PodSecurityChecks
     {
         foreach (var (volume, path) in AdmissionJson.Items(pod.Spec, "volumes", pod.SpecPath))
         {
-            if (AdmissionJson.TryGet(volume, "hostPath", out JsonElement hostPath))
+            if (AdmissionJson.TryGet(volume, "hostPath"u8, out JsonElement hostPath))
             {
                 sink.Add(path + ".hostPath", hostPath.GetRawText(), "hostPath volumes", $"volume \"{VolumeName(volume, path)}\"");
             }
@@ -157,7 +157,7 @@ internal static class PodSecurityChecks
         {
             foreach (var (port, path) in AdmissionJson.Items(c.Element, "ports", c.Path))
             {
-                if (AdmissionJson.Int(port, "hostPort", path) is long hostPort and not 0)
+                if (AdmissionJson.Int(port, "hostPort"u8, path) is long hostPort and not 0)
                 {
                     string value = hostPort.ToString(CultureInfo.InvariantCulture);
                     sink.Add(path + ".hostPort", value, "hostPort", $"container \"{c.Name}\" uses hostPort {value}");
@@ -178,7 +178,7 @@ internal static class PodSecurityChecks
                 }
             }
 
-            if (AdmissionJson.Object(c.Element, "lifecycle", c.Path) is { } lifecycle)
+            if (AdmissionJson.Object(c.Element, "lifecycle"u8, c.Path) is { } lifecycle)
             {
                 foreach (string hook in (ReadOnlySpan<string>)["postStart", "preStop"])
                 {
@@ -195,7 +195,7 @@ internal static class PodSecurityChecks
     {
         foreach (string action in (ReadOnlySpan<string>)["httpGet", "tcpSocket"])
         {
-            if (AdmissionJson.Object(h, action, path) is { } a && AdmissionJson.String(a, "host", $"{path}.{action}") is { Length: > 0 } host)
+            if (AdmissionJson.Object(h, action, path) is { } a && AdmissionJson.String(a, "host"u8, $"{path}.{action}") is { Length: > 0 } host)
             {
                 sink.Add($"{path}.{action}.host", Quote(host), "probe or lifecycle host", $"container \"{c.Name}\" uses probe or lifecycle host \"{host}\"");
             }
@@ -220,7 +220,7 @@ internal static class PodSecurityChecks
     private static void AppArmorProfile(PodSecurityPod pod, Sink sink)
     {
         const string Prefix = "container.apparmor.security.beta.kubernetes.io/";
-        if (AdmissionJson.Object(pod.Metadata, "annotations", pod.MetadataPath) is { } annotations)
+        if (AdmissionJson.Object(pod.Metadata, "annotations"u8, pod.MetadataPath) is { } annotations)
         {
             foreach (JsonProperty annotation in annotations.EnumerateObject())
             {
@@ -244,9 +244,9 @@ internal static class PodSecurityChecks
 
     private static void AppArmorField(JsonElement? securityContext, string path, string? container, Sink sink)
     {
-        if (securityContext is { } sc && AdmissionJson.Object(sc, "appArmorProfile", path) is { } profile)
+        if (securityContext is { } sc && AdmissionJson.Object(sc, "appArmorProfile"u8, path) is { } profile)
         {
-            string type = AdmissionJson.String(profile, "type", path + ".appArmorProfile") ?? "";
+            string type = AdmissionJson.String(profile, "type"u8, path + ".appArmorProfile") ?? "";
             if (type is not ("RuntimeDefault" or "Localhost"))
             {
                 sink.Add(path + ".appArmorProfile.type", Quote(type), "forbidden AppArmor profile", $"{Who(container)} must not set securityContext.appArmorProfile.type to \"{type}\"");
@@ -265,13 +265,13 @@ internal static class PodSecurityChecks
 
     private static void SeLinux(JsonElement? securityContext, string path, string? container, HashSet<string> allowedTypes, Sink sink)
     {
-        if (securityContext is not { } sc || AdmissionJson.Object(sc, "seLinuxOptions", path) is not { } options)
+        if (securityContext is not { } sc || AdmissionJson.Object(sc, "seLinuxOptions"u8, path) is not { } options)
         {
             return;
         }
 
         path += ".seLinuxOptions";
-        if (AdmissionJson.String(options, "type", path) is { } type && !allowedTypes.Contains(type))
+        if (AdmissionJson.String(options, "type"u8, path) is { } type && !allowedTypes.Contains(type))
         {
             sink.Add(path + ".type", Quote(type), "seLinuxOptions", $"{Who(container)} set forbidden securityContext.seLinuxOptions: type \"{type}\"");
         }
@@ -288,7 +288,7 @@ internal static class PodSecurityChecks
     private static void ProcMount(PodSecurityPod pod, Sink sink, bool userNamespaceExempt)
     {
         // From v1.35 baseline allows a non-default /proc mount in a pod with its own user namespace (hostUsers: false).
-        if (userNamespaceExempt && AdmissionJson.Bool(pod.Spec, "hostUsers", pod.SpecPath) == false)
+        if (userNamespaceExempt && AdmissionJson.Bool(pod.Spec, "hostUsers"u8, pod.SpecPath) == false)
         {
             return;
         }
@@ -296,7 +296,7 @@ internal static class PodSecurityChecks
         foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.SecurityContextPath;
-            if (SecurityContext(c) is { } sc && AdmissionJson.String(sc, "procMount", path) is { } procMount && procMount != "Default")
+            if (SecurityContext(c) is { } sc && AdmissionJson.String(sc, "procMount"u8, path) is { } procMount && procMount != "Default")
             {
                 sink.Add(path + ".procMount", Quote(procMount), "procMount", $"container \"{c.Name}\" must not set securityContext.procMount to \"{procMount}\"");
             }
@@ -307,7 +307,7 @@ internal static class PodSecurityChecks
     private static void SeccompAnnotations(PodSecurityPod pod, Sink sink)
     {
         const string PodKey = "seccomp.security.alpha.kubernetes.io/pod", ContainerPrefix = "container.seccomp.security.alpha.kubernetes.io/";
-        if (AdmissionJson.Object(pod.Metadata, "annotations", pod.MetadataPath) is not { } annotations)
+        if (AdmissionJson.Object(pod.Metadata, "annotations"u8, pod.MetadataPath) is not { } annotations)
         {
             return;
         }
@@ -354,7 +354,7 @@ internal static class PodSecurityChecks
         string path = pod.SecurityContextPath;
         foreach (var (sysctl, itemPath) in AdmissionJson.Items(pod.SecurityContext, "sysctls", path))
         {
-            string name = AdmissionJson.String(sysctl, "name", itemPath) ?? "";
+            string name = AdmissionJson.String(sysctl, "name"u8, itemPath) ?? "";
             if (!allowed.Contains(name))
             {
                 sink.Add(itemPath + ".name", Quote(name), "forbidden sysctls", name);
@@ -373,7 +373,7 @@ internal static class PodSecurityChecks
 
     private static void HostProcess(JsonElement? securityContext, string path, string? container, Sink sink)
     {
-        if (securityContext is { } sc && AdmissionJson.Object(sc, "windowsOptions", path) is { } options && AdmissionJson.Bool(options, "hostProcess", path + ".windowsOptions") == true)
+        if (securityContext is { } sc && AdmissionJson.Object(sc, "windowsOptions"u8, path) is { } options && AdmissionJson.Bool(options, "hostProcess"u8, path + ".windowsOptions") == true)
         {
             sink.Add(path + ".windowsOptions.hostProcess", "true", "hostProcess", $"{Who(container)} must not set securityContext.windowsOptions.hostProcess=true");
         }
@@ -420,7 +420,7 @@ internal static class PodSecurityChecks
         foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.SecurityContextPath;
-            bool? value = AdmissionJson.Bool(SecurityContext(c), "allowPrivilegeEscalation", path);
+            bool? value = AdmissionJson.Bool(SecurityContext(c), "allowPrivilegeEscalation"u8, path);
             if (value != false)
             {
                 sink.Add(path + ".allowPrivilegeEscalation", value is null ? Unset : "true", "allowPrivilegeEscalation != false",
@@ -432,7 +432,7 @@ internal static class PodSecurityChecks
     private static void RunAsNonRoot(PodSecurityPod pod, Sink sink)
     {
         string podPath = pod.SecurityContextPath;
-        bool? podValue = AdmissionJson.Bool(pod.SecurityContext, "runAsNonRoot", podPath);
+        bool? podValue = AdmissionJson.Bool(pod.SecurityContext, "runAsNonRoot"u8, podPath);
         if (podValue == false)
         {
             sink.Add(podPath + ".runAsNonRoot", "false", "runAsNonRoot != true", "pod must not set securityContext.runAsNonRoot=false");
@@ -441,7 +441,7 @@ internal static class PodSecurityChecks
         foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.SecurityContextPath;
-            bool? value = AdmissionJson.Bool(SecurityContext(c), "runAsNonRoot", path);
+            bool? value = AdmissionJson.Bool(SecurityContext(c), "runAsNonRoot"u8, path);
             if (value == false)
             {
                 sink.Add(path + ".runAsNonRoot", "false", "runAsNonRoot != true", $"container \"{c.Name}\" must not set securityContext.runAsNonRoot=false");
@@ -456,7 +456,7 @@ internal static class PodSecurityChecks
     private static void RunAsUser(PodSecurityPod pod, Sink sink)
     {
         string podPath = pod.SecurityContextPath;
-        if (AdmissionJson.Int(pod.SecurityContext, "runAsUser", podPath) == 0)
+        if (AdmissionJson.Int(pod.SecurityContext, "runAsUser"u8, podPath) == 0)
         {
             sink.Add(podPath + ".runAsUser", "0", "runAsUser=0", "pod must not set runAsUser=0");
         }
@@ -464,7 +464,7 @@ internal static class PodSecurityChecks
         foreach (PodSecurityContainer c in pod.Containers)
         {
             string path = c.SecurityContextPath;
-            if (AdmissionJson.Int(SecurityContext(c), "runAsUser", path) == 0)
+            if (AdmissionJson.Int(SecurityContext(c), "runAsUser"u8, path) == 0)
             {
                 sink.Add(path + ".runAsUser", "0", "runAsUser=0", $"container \"{c.Name}\" must not set runAsUser=0");
             }
@@ -521,7 +521,7 @@ internal static class PodSecurityChecks
 
             if (!dropsAll)
             {
-                sink.Add(path + ".drop", capabilities is { } caps && AdmissionJson.Array(caps, "drop", path) is { } drop ? drop.GetRawText() : Unset,
+                sink.Add(path + ".drop", capabilities is { } caps && AdmissionJson.Array(caps, "drop"u8, path) is { } drop ? drop.GetRawText() : Unset,
                     "unrestricted capabilities", $"container \"{c.Name}\" must set securityContext.capabilities.drop=[\"ALL\"]");
             }
 
@@ -540,12 +540,12 @@ internal static class PodSecurityChecks
     private static string Who(string? container) => container is null ? "pod" : $"container \"{container}\"";
 
     private static JsonElement? Capabilities(PodSecurityContainer c) =>
-        SecurityContext(c) is { } sc ? AdmissionJson.Object(sc, "capabilities", c.SecurityContextPath) : null;
+        SecurityContext(c) is { } sc ? AdmissionJson.Object(sc, "capabilities"u8, c.SecurityContextPath) : null;
 
     private static string? SeccompType(JsonElement? securityContext, string path) =>
-        securityContext is { } sc && AdmissionJson.Object(sc, "seccompProfile", path) is { } profile ? AdmissionJson.String(profile, "type", path + ".seccompProfile") ?? "" : null;
+        securityContext is { } sc && AdmissionJson.Object(sc, "seccompProfile"u8, path) is { } profile ? AdmissionJson.String(profile, "type"u8, path + ".seccompProfile") ?? "" : null;
 
-    private static string VolumeName(JsonElement volume, string path) => AdmissionJson.String(volume, "name", path) ?? "";
+    private static string VolumeName(JsonElement volume, string path) => AdmissionJson.String(volume, "name"u8, path) ?? "";
 
     private static string Quote(string value) => $"\"{JsonEncodedText.Encode(value)}\"";
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace ContainerSec.Policy;
@@ -14,7 +15,7 @@ internal sealed class PodSecurityContainer(string name, JsonElement element, str
 
     public string SecurityContextPath { get; } = path + ".securityContext";
 
-    public JsonElement? SecurityContext { get; } = AdmissionJson.Object(element, "securityContext", path);
+    public JsonElement? SecurityContext { get; } = AdmissionJson.Object(element, "securityContext"u8, path);
 }
 
 /// <summary>The parts of a Pod (or pod template) the checks read, with field paths for messages.</summary>
@@ -36,14 +37,14 @@ internal sealed class PodSecurityPod
                 {
                     string path = $"{specPath}.{list}[{index.ToString(CultureInfo.InvariantCulture)}]";
                     AdmissionJson.RequireObject(container, path);
-                    containers.Add(new PodSecurityContainer(AdmissionJson.String(container, "name", path) ?? "", container, path));
+                    containers.Add(new PodSecurityContainer(AdmissionJson.String(container, "name"u8, path) ?? "", container, path));
                     index++;
                 }
             }
         }
 
         Containers = containers;
-        SecurityContext = AdmissionJson.Object(spec, "securityContext", specPath);
+        SecurityContext = AdmissionJson.Object(spec, "securityContext"u8, specPath);
     }
 
     public JsonElement Metadata { get; }
@@ -61,7 +62,7 @@ internal sealed class PodSecurityPod
     public IReadOnlyList<PodSecurityContainer> Containers { get; }
 
     /// <summary>True when <c>spec.os.name</c> is <c>windows</c>.</summary>
-    public bool IsWindows => AdmissionJson.Object(Spec, "os", SpecPath) is { } os && AdmissionJson.String(os, "name", SpecPath + ".os") == "windows";
+    public bool IsWindows => AdmissionJson.Object(Spec, "os"u8, SpecPath) is { } os && AdmissionJson.String(os, "name"u8, SpecPath + ".os") == "windows";
 
     public static PodSecurityPod FromManifest(JsonElement manifest)
     {
@@ -70,7 +71,7 @@ internal sealed class PodSecurityPod
             throw new ArgumentException($"The manifest must be a JSON object, not {manifest.ValueKind}.", nameof(manifest));
         }
 
-        string kind = AdmissionJson.String(manifest, "kind", "") ?? throw new ArgumentException("The manifest has no 'kind'.", nameof(manifest));
+        string kind = AdmissionJson.String(manifest, "kind"u8, "") ?? throw new ArgumentException("The manifest has no 'kind'.", nameof(manifest));
         string[] templatePath = kind switch
         {
             "Pod" => [],
@@ -91,8 +92,8 @@ internal sealed class PodSecurityPod
         }
 
         string prefix = path.Length == 0 ? "" : path + ".";
-        JsonElement metadata = AdmissionJson.Object(holder, "metadata", path) ?? default;
-        JsonElement spec = AdmissionJson.Object(holder, "spec", path) ?? throw new ArgumentException($"The {kind} has no '{prefix}spec'.", nameof(manifest));
+        JsonElement metadata = AdmissionJson.Object(holder, "metadata"u8, path) ?? default;
+        JsonElement spec = AdmissionJson.Object(holder, "spec"u8, path) ?? throw new ArgumentException($"The {kind} has no '{prefix}spec'.", nameof(manifest));
         return new PodSecurityPod(metadata, prefix + "metadata", spec, prefix + "spec");
     }
 }
@@ -119,6 +120,59 @@ internal static class AdmissionJson
 
         value = default;
         return false;
+    }
+
+    // UTF-8 name overloads: the hot path of the Pod Security checks looks fields up without transcoding names.
+    public static bool TryGet(JsonElement parent, ReadOnlySpan<byte> name, out JsonElement value)
+    {
+        if (parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+
+    public static JsonElement? Object(JsonElement parent, ReadOnlySpan<byte> name, string path) => Typed(parent, name, path, JsonValueKind.Object, "an object");
+
+    public static JsonElement? Array(JsonElement parent, ReadOnlySpan<byte> name, string path) => Typed(parent, name, path, JsonValueKind.Array, "an array");
+
+    public static string? String(JsonElement parent, ReadOnlySpan<byte> name, string path) => Typed(parent, name, path, JsonValueKind.String, "a string")?.GetString();
+
+    public static bool? Bool(JsonElement? parent, ReadOnlySpan<byte> name, string path)
+    {
+        if (parent is not { } p || !TryGet(p, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Malformed(Join(path, Encoding.UTF8.GetString(name)), "a boolean", value),
+        };
+    }
+
+    public static long? Int(JsonElement? parent, ReadOnlySpan<byte> name, string path)
+    {
+        if (parent is not { } p || !TryGet(p, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : throw Malformed(Join(path, Encoding.UTF8.GetString(name)), "an integer", value);
+    }
+
+    private static JsonElement? Typed(JsonElement parent, ReadOnlySpan<byte> name, string path, JsonValueKind kind, string expected)
+    {
+        if (!TryGet(parent, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == kind ? value : throw Malformed(Join(path, Encoding.UTF8.GetString(name)), expected, value);
     }
 
     public static JsonElement? Object(JsonElement parent, string name, string path) => Typed(parent, name, path, JsonValueKind.Object, "an object");
