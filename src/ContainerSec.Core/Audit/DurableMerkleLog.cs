@@ -18,6 +18,14 @@ public sealed record DurableMerkleLogOptions
     public int MaxBatchBytes { get; init; } = 64 << 20;
 }
 
+/// <summary>The outcome of <see cref="DurableMerkleLog.VerifyFile"/>.</summary>
+/// <param name="IsValid">Whether the whole file verified (and matched the checkpoint, if one was given).</param>
+/// <param name="ValidEntries">The number of leading entries that verified; when invalid, the index of the first bad entry.</param>
+/// <param name="FirstBadOffset">The byte offset of the first bad record, 0 when only the checkpoint root differs, or -1 when valid.</param>
+/// <param name="Problem">What was wrong, or <see langword="null"/>.</param>
+/// <param name="Root">The root of the valid entries.</param>
+public sealed record LogVerificationResult(bool IsValid, ulong ValidEntries, long FirstBadOffset, string? Problem, byte[] Root);
+
 /// <summary>
 /// A file-backed, append-only Merkle log: entries are appended in batches (group commit, one
 /// flush per batch) and acknowledged only when durable; reopening after a crash recovers every
@@ -213,6 +221,75 @@ public sealed class DurableMerkleLog : IDisposable
             _tree.Dispose();
             _hasher.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Verifies a log file offline, without changing it: every record must be complete and match
+    /// its stored leaf hash, nothing may follow the last record, and, when
+    /// <paramref name="checkpoint"/> is given, the file must hold at least its size and the root of
+    /// that prefix must equal its root.
+    /// </summary>
+    /// <param name="path">The log file.</param>
+    /// <param name="checkpoint">A (verified) checkpoint the log must be consistent with, or <see langword="null"/>.</param>
+    /// <param name="maxEntryBytes">The largest entry length accepted.</param>
+    /// <returns>The outcome, naming the first entry and byte offset that does not verify.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static LogVerificationResult VerifyFile(string path, Checkpoint? checkpoint = null, int maxEntryBytes = 1 << 20)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        using var tree = new MerkleTree();
+        using var hasher = new MerkleHasher();
+        long length = file.Length, offset = 0;
+        byte[] header = new byte[LengthSize];
+        byte[] hash = new byte[HashSize];
+        string? problem = null;
+        while (offset < length)
+        {
+            if (length - offset < LengthSize + HashSize)
+            {
+                problem = "a truncated record";
+                break;
+            }
+
+            file.Position = offset;
+            file.ReadExactly(header);
+            uint size = BinaryPrimitives.ReadUInt32LittleEndian(header);
+            if (size > maxEntryBytes || length - offset - LengthSize - HashSize < size)
+            {
+                problem = "an impossible record length";
+                break;
+            }
+
+            byte[] entry = new byte[size];
+            file.ReadExactly(entry);
+            file.ReadExactly(hash);
+            byte[] computed = hasher.HashLeaf(entry);
+            if (!computed.AsSpan().SequenceEqual(hash))
+            {
+                problem = "an entry that does not match its stored hash";
+                break;
+            }
+
+            tree.AppendLeafHash(computed);
+            offset += LengthSize + size + HashSize;
+        }
+
+        if (problem is null && checkpoint is not null)
+        {
+            if (checkpoint.TreeSize > tree.Size)
+            {
+                problem = $"fewer entries than the checkpoint's {checkpoint.TreeSize}";
+            }
+            else if (!tree.GetRoot(checkpoint.TreeSize).AsSpan().SequenceEqual(checkpoint.RootHash))
+            {
+                problem = "entries whose root differs from the checkpoint's";
+                offset = 0;
+            }
+        }
+
+        return new LogVerificationResult(problem is null, tree.Size, problem is null ? -1 : offset, problem, tree.GetRoot());
     }
 
     private void Recover()

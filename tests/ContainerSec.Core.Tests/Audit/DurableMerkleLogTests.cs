@@ -128,6 +128,61 @@ public sealed class DurableMerkleLogTests : IDisposable
     }
 
     [Fact]
+    public void VerifyFile_AnyBitFlippedAnywhere_FoundAndNamed()
+    {
+        string path = Path.Combine(_scratch, "log");
+        Checkpoint checkpoint;
+        using (var log = DurableMerkleLog.Open(path, NoFsync))
+        {
+            log.AppendBatch(Entries(0, 2));
+            log.AppendBatch(Entries(2, 2));
+            checkpoint = new Checkpoint("example.com/log", log.Size, log.GetRoot(log.Size));
+        }
+
+        byte[] clean = File.ReadAllBytes(path);
+        LogVerificationResult ok = DurableMerkleLog.VerifyFile(path, checkpoint);
+        Assert.True(ok.IsValid, ok.Problem);
+        Assert.Equal((4UL, -1L), (ok.ValidEntries, ok.FirstBadOffset));
+
+        string tampered = Path.Combine(_scratch, "tampered");
+        for (int bit = 0; bit < clean.Length * 8; bit++)
+        {
+            byte[] bytes = (byte[])clean.Clone();
+            bytes[bit / 8] ^= (byte)(1 << (bit % 8));
+            File.WriteAllBytes(tampered, bytes);
+
+            LogVerificationResult result = DurableMerkleLog.VerifyFile(tampered, checkpoint);
+
+            Assert.False(result.IsValid, $"bit {bit} not found");
+            Assert.True(result.ValidEntries < 4 && result.FirstBadOffset <= bit / 8, $"bit {bit}: {result}");
+        }
+    }
+
+    [Fact]
+    public void VerifyFile_EntryAndHashRewrittenConsistently_FoundByCheckpoint()
+    {
+        string path = Path.Combine(_scratch, "log");
+        Checkpoint checkpoint;
+        using (var log = DurableMerkleLog.Open(path, NoFsync))
+        {
+            log.AppendBatch(Entries(0, 3));
+            checkpoint = new Checkpoint("example.com/log", 3, log.GetRoot(3));
+        }
+
+        // A forger rewrites the whole file with other entries, each with a correct record hash.
+        File.Delete(path);
+        using (var forged = DurableMerkleLog.Open(path, NoFsync))
+        {
+            forged.AppendBatch(Entries(10, 3));
+        }
+
+        Assert.True(DurableMerkleLog.VerifyFile(path).IsValid);
+        LogVerificationResult result = DurableMerkleLog.VerifyFile(path, checkpoint);
+        Assert.False(result.IsValid);
+        Assert.Contains("checkpoint", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AppendBatch_BadArguments_Throw()
     {
         using var log = DurableMerkleLog.Open(Path.Combine(_scratch, "log"), new DurableMerkleLogOptions { FlushToDisk = false, MaxEntryBytes = 10 });
