@@ -220,7 +220,12 @@ public sealed class ConcurrencyTests
                 threads[r].Start();
             }
 
+            int before = Volatile.Read(ref succeeded);
             go.Set();
+
+            // Under load the racers may start late; dispose only once at least one call has
+            // succeeded in this round, so Dispose really races calls in flight.
+            SpinWait.SpinUntil(() => Volatile.Read(ref succeeded) > before, TimeSpan.FromSeconds(5));
             Thread.SpinWait(Random.Shared.Next(50, 5000));
             key.Dispose();
             foreach (Thread thread in threads)
