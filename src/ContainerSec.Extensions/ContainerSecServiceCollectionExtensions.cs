@@ -96,7 +96,12 @@ internal sealed partial class KeyRingHolder : IDisposable
             store?.Save(ring);
         };
         ring.UsageWarning += (_, e) => LogUsageWarning(_logger, e.Version.KeyName, e.Version.Number, e.Limit, e.Reached);
-        store?.Save(ring);
+        if (store is not null)
+        {
+            ring.EnableDurableCounters(store);
+            store.Save(ring);
+        }
+
         return (ring, store);
     }
 

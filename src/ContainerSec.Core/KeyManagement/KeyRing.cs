@@ -37,6 +37,8 @@ public sealed class KeyRing : IDisposable
     private readonly Counter<long> _encryptions;
     private readonly Counter<long> _decryptions;
     private readonly Counter<long> _rotations;
+    private readonly Lock _persistLock = new();
+    private IKeyStore? _durableStore;
     private volatile bool _disposed;
 
     /// <summary>The name of the <see cref="Meter"/> each ring publishes: <c>ContainerSec.KeyManagement</c>.</summary>
@@ -289,6 +291,34 @@ public sealed class KeyRing : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the usage counters of static keys survive crashes: from now on, each static key's
+    /// active version may only be used up to a high-water mark that was saved to
+    /// <paramref name="store"/> first. When a version reaches its mark, the encrypting thread
+    /// raises the mark by 1/64 of the policy's limits and saves the ring before going on, so a
+    /// restart (which loads the marks as counts) can never reuse more than was saved. The cost:
+    /// one save per 1/64 of a version's budget, and up to 1/64 of the budget lost per restart.
+    /// Dynamic keys need none of this: they rotate on load.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The ring was disposed.</exception>
+    public void EnableDurableCounters(IKeyStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_persistLock)
+        {
+            _durableStore = store;
+            foreach (ManagedKey key in _keys.Values)
+            {
+                if (key.Kind == KeyKind.Static && key.Active is { } active && !active.HasDurableMarks)
+                {
+                    active.SetDurableMarks(active.OperationCount, active.ByteCount); // the next encryption saves first
+                }
+            }
+        }
+    }
+
     /// <summary>Finds a version by its id.</summary>
     public bool TryGetVersion(KeyId keyId, [NotNullWhen(true)] out KeyVersion? version) => _byId.TryGetValue(keyId, out version);
 
@@ -347,6 +377,10 @@ public sealed class KeyRing : IDisposable
             if (result == ReserveResult.Exhausted)
             {
                 RotateExhausted(key, active, limit);
+            }
+            else if (result == ReserveResult.NeedsPersist)
+            {
+                PersistAhead(active, length);
             }
         }
     }
@@ -450,6 +484,48 @@ public sealed class KeyRing : IDisposable
         }
     }
 
+    private void PersistAhead(KeyVersion version, long length)
+    {
+        lock (_persistLock)
+        {
+            if (!version.HasDurableMarks || _durableStore is not { } store)
+            {
+                return;
+            }
+
+            RotationPolicy policy = version.Owner.Policy;
+            if (version.OperationCount < version.SavedOperationCount && length <= version.SavedByteCount - version.ByteCount)
+            {
+                return; // another thread raised the marks already, with room for this request
+            }
+
+            long newOperations = Math.Min(policy.MaxOperations, version.OperationCount + Math.Max(1, policy.MaxOperations / 64));
+            long newBytes = Math.Min(policy.MaxBytes, version.ByteCount + Math.Max(length, Math.Max(1, policy.MaxBytes / 64)));
+
+            // Save with the raised marks first; only then let reservations pass the old ones.
+            var pending = new PendingMarks(version, newOperations, newBytes);
+            _pendingMarks = pending;
+            try
+            {
+                store.Save(this);
+            }
+            finally
+            {
+                _pendingMarks = null;
+            }
+
+            version.SetDurableMarks(newOperations, newBytes);
+        }
+    }
+
+    private volatile PendingMarks? _pendingMarks;
+
+    /// <summary>The marks being saved by <see cref="PersistAhead"/>, which the serializer writes instead of the current ones.</summary>
+    internal (long Operations, long Bytes)? PendingMarksFor(KeyVersion version) =>
+        _pendingMarks is { } p && ReferenceEquals(p.Version, version) ? (p.Operations, p.Bytes) : null;
+
+    private sealed record PendingMarks(KeyVersion Version, long Operations, long Bytes);
+
     private void RotateExhausted(ManagedKey key, KeyVersion exhausted, KeyUsageLimit limit)
     {
         bool rotated = false;
@@ -500,6 +576,11 @@ public sealed class KeyRing : IDisposable
         target.ActivatedAt = now;
         target.ActiveUntilTicks = ActiveUntil(key, now);
         target.SetState(KeyVersionState.Active);
+        if (key.Kind == KeyKind.Static && _durableStore is not null && !target.HasDurableMarks)
+        {
+            target.SetDurableMarks(target.OperationCount, target.ByteCount);
+        }
+
         key.Active = target;
         key.History.Add(new KeyEvent(now, KeyEventKind.Promoted, target.Number));
         _rotations.Add(1, new KeyValuePair<string, object?>("key", key.Name));

@@ -43,8 +43,9 @@ internal static class KeyRingSerializer
                         v.KeyId.WriteTo(id);
                         writer.Write(id);
                         writer.Write((byte)v.State);
-                        writer.Write(v.OperationCount);
-                        writer.Write(v.ByteCount);
+                        (long Operations, long Bytes)? pending = ring.PendingMarksFor(v);
+                        writer.Write(pending?.Operations ?? v.SavedOperationCount);
+                        writer.Write(pending?.Bytes ?? v.SavedByteCount);
                         writer.Write(v.CreatedAt.UtcTicks);
                         writer.Write(v.ActivatedAt?.UtcTicks ?? -1);
                         writer.Write(v.DeactivatedAt?.UtcTicks ?? -1);

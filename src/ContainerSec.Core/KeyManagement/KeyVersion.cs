@@ -28,6 +28,8 @@ public sealed class KeyVersion
     private readonly long _warnBytes;
     private long _operations;
     private long _bytes;
+    private long _durableOperations = long.MaxValue;
+    private long _durableBytes = long.MaxValue;
     private int _ageWarned;
     private volatile int _state;
 
@@ -142,6 +144,11 @@ public sealed class KeyVersion
                 return ReserveResult.Exhausted;
             }
 
+            if (operations >= Volatile.Read(ref _durableOperations))
+            {
+                return ReserveResult.NeedsPersist;
+            }
+
             long seen = Interlocked.CompareExchange(ref _operations, operations + 1, operations);
             if (seen == operations)
             {
@@ -159,6 +166,11 @@ public sealed class KeyVersion
             {
                 limit = KeyUsageLimit.Bytes;
                 return ReserveResult.Exhausted;
+            }
+
+            if (length > Volatile.Read(ref _durableBytes) - bytes)
+            {
+                return ReserveResult.NeedsPersist; // the operation slot stays used: conservative
             }
 
             long seen = Interlocked.CompareExchange(ref _bytes, bytes + length, bytes);
@@ -187,6 +199,21 @@ public sealed class KeyVersion
         return ReserveResult.Reserved;
     }
 
+    /// <summary>Whether usage is limited by a durably saved high-water mark (see <see cref="KeyRing.EnableDurableCounters"/>).</summary>
+    internal bool HasDurableMarks => Volatile.Read(ref _durableOperations) != long.MaxValue;
+
+    /// <summary>The counters a store must save: the high-water marks when they are in force, else the counts.</summary>
+    internal long SavedOperationCount => HasDurableMarks ? Math.Max(OperationCount, Volatile.Read(ref _durableOperations)) : OperationCount;
+
+    internal long SavedByteCount => HasDurableMarks ? Math.Max(ByteCount, Volatile.Read(ref _durableBytes)) : ByteCount;
+
+    /// <summary>Sets the high-water marks; the caller saves the ring before any reservation may pass the old ones.</summary>
+    internal void SetDurableMarks(long operations, long bytes)
+    {
+        Volatile.Write(ref _durableOperations, operations);
+        Volatile.Write(ref _durableBytes, bytes);
+    }
+
     internal void Erase()
     {
         AeadKey.Dispose();
@@ -203,4 +230,5 @@ internal enum ReserveResult
     Reserved,
     Exhausted,
     NotActive,
+    NeedsPersist,
 }
