@@ -36,9 +36,6 @@ internal static class Error
     public static ArgumentException AlgorithmMismatch(string paramName, string expected, string actual) =>
         new($"The key is for {actual}, but {expected} is required.", paramName);
 
-    public static ArgumentException UnknownAlgorithm(string paramName) =>
-        new("The algorithm is not one of the library's algorithms.", paramName);
-
     [DoesNotReturn]
     public static void ThrowWrongSize(string paramName, string what, int expected, int actual) =>
         throw WrongSize(paramName, what, expected, actual);

@@ -21,18 +21,9 @@ public sealed class HkdfSuite : IWycheproofSuite
             _ => null,
         };
 
-        foreach (WycheproofCase test in file.Cases())
-        {
-            if (hash is null)
-            {
-                result.Skip(file.Algorithm == "HKDF-SHA-1"
-                    ? "HKDF-SHA-1 is refused by design (docs/cryptography.md)"
-                    : $"{file.Algorithm} is not offered by the library");
-                continue;
-            }
-
-            Outcome.Guard(result, test, () => RunCase(hash, test, result));
-        }
+        Outcome.RunOffered(file, result, hash, file.Algorithm == "HKDF-SHA-1"
+            ? "HKDF-SHA-1 is refused by design (docs/cryptography.md)"
+            : $"{file.Algorithm} is not offered by the library", RunCase);
     }
 
     private static void RunCase(HashFunction hash, WycheproofCase test, FileResult result)

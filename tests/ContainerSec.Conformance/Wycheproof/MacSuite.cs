@@ -24,18 +24,9 @@ public sealed class MacSuite : IWycheproofSuite
             _ => null,
         };
 
-        foreach (WycheproofCase test in file.Cases())
-        {
-            if (algorithm is null)
-            {
-                result.Skip(file.Algorithm is "HMACSHA1" or "HMACMD5"
-                    ? $"{file.Algorithm} is refused by design (docs/cryptography.md)"
-                    : $"{file.Algorithm} is not offered by the library");
-                continue;
-            }
-
-            Outcome.Guard(result, test, () => RunCase(algorithm, test, result));
-        }
+        Outcome.RunOffered(file, result, algorithm, file.Algorithm is "HMACSHA1" or "HMACMD5"
+            ? $"{file.Algorithm} is refused by design (docs/cryptography.md)"
+            : $"{file.Algorithm} is not offered by the library", RunCase);
     }
 
     private static void RunCase(MacAlgorithm algorithm, WycheproofCase test, FileResult result)

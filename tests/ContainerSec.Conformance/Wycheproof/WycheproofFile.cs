@@ -122,6 +122,26 @@ public static class Outcome
         }
     }
 
+    /// <summary>
+    /// Runs every case of <paramref name="file"/> with <paramref name="offered"/>, or, when the file's
+    /// algorithm is not offered (null), skips every case with <paramref name="notOfferedReason"/>.
+    /// </summary>
+    public static void RunOffered<T>(WycheproofFile file, FileResult result, T? offered, string notOfferedReason, Action<T, WycheproofCase, FileResult> run)
+        where T : class
+    {
+        foreach (WycheproofCase test in file.Cases())
+        {
+            if (offered is null)
+            {
+                result.Skip(notOfferedReason);
+            }
+            else
+            {
+                Guard(result, test, () => run(offered, test, result));
+            }
+        }
+    }
+
     public static string Describe(Exception? ex) => ex is null ? "no exception" : $"{ex.GetType().Name} ({ex.Message})";
 
     /// <summary>
