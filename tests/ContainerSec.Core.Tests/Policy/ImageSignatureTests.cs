@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -97,31 +96,25 @@ public sealed class ImageSignatureTests
     [InlineData("p256")]
     public void Evaluate_OpenSslSignature_Verified(string kind)
     {
-        string dir = Directory.CreateTempSubdirectory("containersec-imgsig-").FullName;
-        try
-        {
-            string key = Path.Combine(dir, "key.pem"), pub = Path.Combine(dir, "pub.pem"), msg = Path.Combine(dir, "payload"), sig = Path.Combine(dir, "sig");
-            File.WriteAllBytes(msg, ImageSignaturePayload.Create(ImageA));
-            SignatureAlgorithm algorithm = kind == "ed25519" ? SignatureAlgorithm.Ed25519 : SignatureAlgorithm.EcdsaP256Sha256Der;
-            OpenSsl(dir, kind == "ed25519" ? ["genpkey", "-algorithm", "ED25519", "-out", key] : ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
-            OpenSsl(dir, ["pkey", "-in", key, "-pubout", "-out", pub]);
-            OpenSsl(dir, kind == "ed25519"
-                ? ["pkeyutl", "-sign", "-inkey", key, "-rawin", "-in", msg, "-out", sig]
-                : ["dgst", "-sha256", "-sign", key, "-out", sig, msg]);
-            using VerificationKey verifier = VerificationKey.ImportFromPem(algorithm, File.ReadAllText(pub));
-            var policy = new ImageSignaturePolicy([new ImageSignatureRule("ghcr.io/org/app", [verifier])]);
-            string keyId = ImageSignature.GetKeyId(verifier);
+        using var openssl = new CmsOpenSsl();
+        string key = openssl.PathOf("key.pem"), pub = openssl.PathOf("pub.pem"), sig = openssl.PathOf("sig");
+        byte[] payload = ImageSignaturePayload.Create(ImageA);
+        string msg = openssl.Write("payload", payload);
+        SignatureAlgorithm algorithm = kind == "ed25519" ? SignatureAlgorithm.Ed25519 : SignatureAlgorithm.EcdsaP256Sha256Der;
+        openssl.RunOk(kind == "ed25519" ? ["genpkey", "-algorithm", "ED25519", "-out", key] : ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
+        openssl.RunOk("pkey", "-in", key, "-pubout", "-out", pub);
+        openssl.RunOk(kind == "ed25519"
+            ? ["pkeyutl", "-sign", "-inkey", key, "-rawin", "-in", msg, "-out", sig]
+            : ["dgst", "-sha256", "-sign", key, "-out", sig, msg]);
+        using VerificationKey verifier = VerificationKey.ImportFromPem(algorithm, File.ReadAllText(pub));
+        var policy = new ImageSignaturePolicy([new ImageSignatureRule("ghcr.io/org/app", [verifier])]);
+        string keyId = ImageSignature.GetKeyId(verifier);
 
-            ImageSignatureDecision decision = policy.Evaluate(ImageA, [ImageSignature.FromKey(keyId, File.ReadAllBytes(msg), File.ReadAllBytes(sig))]);
-            ImageSignatureDecision replayed = policy.Evaluate("ghcr.io/org/app@" + DigestB, [ImageSignature.FromKey(keyId, File.ReadAllBytes(msg), File.ReadAllBytes(sig))]);
+        ImageSignatureDecision decision = policy.Evaluate(ImageA, [ImageSignature.FromKey(keyId, payload, File.ReadAllBytes(sig))]);
+        ImageSignatureDecision replayed = policy.Evaluate("ghcr.io/org/app@" + DigestB, [ImageSignature.FromKey(keyId, payload, File.ReadAllBytes(sig))]);
 
-            Assert.True(decision.Allowed, decision.ToString());
-            Assert.Equal(ImageSignatureStatus.WrongDigest, Assert.Single(replayed.Checks).Status);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.True(decision.Allowed, decision.ToString());
+        Assert.Equal(ImageSignatureStatus.WrongDigest, Assert.Single(replayed.Checks).Status);
     }
 
     [Theory]
@@ -372,6 +365,25 @@ public sealed class ImageSignatureTests
         Assert.Equal(ImageSignatureStatus.UnknownKey, noCmsRule.Status);
     }
 
+    [Fact]
+    public void Evaluate_OpenSslCmsSignature_Verified()
+    {
+        CmsTestPki pki = CmsTestPki.Get(CmsKeyKind.EcdsaP256);
+        using var openssl = new CmsOpenSsl();
+        openssl.WritePki(pki);
+        byte[] payload = ImageSignaturePayload.Create(ImageA);
+        byte[] signature = openssl.Sign(payload, "sha256");   // openssl cms -sign -binary -outform DER -md sha256 -certfile intermediate.pem
+        var policy = new ImageSignaturePolicy([new ImageSignatureRule("ghcr.io/org/app", new ArtifactSignatureVerifier([pki.Root]))]);
+
+        ImageSignatureDecision decision = policy.Evaluate(ImageA, [ImageSignature.FromCms(payload, signature)]);
+        ImageSignatureDecision other = policy.Evaluate("ghcr.io/org/app@" + DigestB,
+            [ImageSignature.FromCms(ImageSignaturePayload.Create("ghcr.io/org/app@" + DigestB), signature)]);
+
+        Assert.True(decision.Allowed, decision.ToString());
+        Assert.Equal(pki.Leaf.Subject, decision.VerifiedBy!.CmsResult!.SignerSubject);
+        Assert.Equal(SignatureFailureReason.ContentMismatch, Assert.Single(other.Checks).CmsResult!.Reason);
+    }
+
     private static AsymmetricCipherKeyPair GenerateEd25519()
     {
         var generator = new Ed25519KeyPairGenerator();
@@ -384,20 +396,5 @@ public sealed class ImageSignatureTests
         var generator = new ECKeyPairGenerator();
         generator.Init(new ECKeyGenerationParameters(Org.BouncyCastle.Asn1.Sec.SecObjectIdentifiers.SecP256r1, new SecureRandom()));
         return generator.GenerateKeyPair();
-    }
-
-    private static void OpenSsl(string dir, string[] arguments)
-    {
-        var start = new ProcessStartInfo("openssl") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = dir };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("openssl did not start");
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "openssl did not finish within 60 s");
-        Assert.True(process.ExitCode == 0, $"openssl {string.Join(' ', arguments)} exited {process.ExitCode}: {stderr.Result}");
     }
 }
