@@ -128,7 +128,7 @@ public sealed class ImageUser
 
     /// <summary>
     /// The one property whose name folds to <paramref name="folded"/> as Go's encoding/json matches
-    /// struct fields (exact or case-insensitive, with the Kelvin sign and long s folding to k and s);
+    /// struct fields (ASCII case-insensitive, with the Kelvin sign and long s folding to k and s, as bytes.EqualFold);
     /// null when absent or JSON null. Two such names are ambiguous (Go keeps the last) and refused.
     /// </summary>
     private static JsonElement? Field(JsonElement parent, string folded, string path, string paramName)
@@ -161,11 +161,15 @@ public sealed class ImageUser
 
         for (int i = 0; i < name.Length; i++)
         {
+            // Exactly Go's simple folding for these ASCII names: A-Z, plus the two non-ASCII letters
+            // whose fold orbit holds an ASCII letter. Any other non-ASCII character matches nothing
+            // (a broader fold, such as 'İ' → 'i', would read a field the runtime ignores).
             char c = name[i] switch
             {
                 '\u212A' => 'k',
                 '\u017F' => 's',
-                char other => char.ToLowerInvariant(other),
+                >= 'A' and <= 'Z' => (char)(name[i] + ('a' - 'A')),
+                char other => other,
             };
             if (c != folded[i])
             {

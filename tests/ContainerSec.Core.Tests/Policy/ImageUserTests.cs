@@ -70,6 +70,9 @@ public sealed class ImageUserTests
     [InlineData("""{"config":{"USER":"nobody"}}""", "nobody")]
     [InlineData("""{"config":{"u\u017Fer":"0"}}""", "0")]
     [InlineData("""{"Config":{"User":"7"}}""", "7")]
+    [InlineData("""{"conf\u0130g":{"User":"1000"}}""", "")]      // 'İ' does not fold to 'i' in Go: that field is not config
+    [InlineData("""{"config":{"U\u0455er":"1000"}}""", "")]      // Cyrillic 'ѕ' is not 's'
+    [InlineData("""{"config":{"User":"1000","\u212Aey":"x"}}""", "1000")]
     [InlineData("""{"config":{"User":null}}""", "")]
     [InlineData("""{"config":null}""", "")]
     [InlineData("""{"config":{"Users":"1000"}}""", "")]
