@@ -126,10 +126,12 @@ public static partial class ImageSignaturePayload
 /// <see cref="SigningKey.Sign(ReadOnlySpan{byte})"/> writes for the key's algorithm over the payload
 /// bytes — Ed25519: 64 bytes (RFC 8032); ECDSA P-256: <c>r ‖ s</c> (64 bytes) for
 /// <see cref="SignatureAlgorithm.EcdsaP256Sha256"/> or strict DER for
-/// <see cref="SignatureAlgorithm.EcdsaP256Sha256Der"/> (what <c>openssl pkeyutl</c>/<c>dgst</c> and
-/// cosign write); the verifier uses the algorithm its configured key was imported under and
+/// <see cref="SignatureAlgorithm.EcdsaP256Sha256Der"/> (what <c>openssl dgst -sha256 -sign</c>
+/// writes); the verifier uses the algorithm its configured key was imported under and
 /// never guesses. <see cref="ImageSignatureKind.Cms"/>: a detached CMS <c>SignedData</c> (DER) over
-/// the payload bytes, as <see cref="ArtifactSigner"/> and <c>openssl cms -sign -binary</c> write.</para>
+/// the payload bytes, as <see cref="ArtifactSigner"/> and <c>openssl cms -sign -binary</c> write.
+/// Sign image payloads with dedicated keys: a key that also signs free-form bytes (signed notes,
+/// artefacts) could be made to sign a payload.</para>
 /// <para><b>Key id.</b> The lower-case hex SHA-256 of the key's SubjectPublicKeyInfo (DER),
 /// 64 characters (<see cref="GetKeyId(VerificationKey)"/>): derived from the key, so it cannot name
 /// a key other than the one it hashes.</para>

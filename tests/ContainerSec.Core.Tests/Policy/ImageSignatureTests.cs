@@ -4,6 +4,8 @@ using System.Text;
 using ContainerSec.Cryptography;
 using ContainerSec.Policy;
 using ContainerSec.Tests.Cryptography;
+using FsCheck;
+using FsCheck.Fluent;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -382,6 +384,40 @@ public sealed class ImageSignatureTests
         Assert.True(decision.Allowed, decision.ToString());
         Assert.Equal(pki.Leaf.Subject, decision.VerifiedBy!.CmsResult!.SignerSubject);
         Assert.Equal(SignatureFailureReason.ContentMismatch, Assert.Single(other.Checks).CmsResult!.Reason);
+    }
+
+    [Fact]
+    public void Evaluate_RandomImages_SignatureVerifiesOnlyForItsOwnRepositoryAndDigest()
+    {
+        using SigningKey key = SigningKey.Generate(SignatureAlgorithm.Ed25519);
+        using VerificationKey verifier = key.GetVerificationKey();
+        var policy = new ImageSignaturePolicy([new ImageSignatureRule("reg.example/**", [verifier])]);
+        var property = Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
+        {
+            var random = new Random(seed);
+            string signed = RandomImage(random), other = random.Next(3) == 0 ? signed : RandomImage(random);
+            ImageSignature signature = ImageSignature.Sign(signed, key);
+            bool same = ImageReference.Parse(signed).ToString() == ImageReference.Parse(other).ToString();
+            ImageSignatureDecision decision = policy.Evaluate(other, [signature]);
+            if (decision.Allowed != same || (same && !policy.Evaluate(signed, [signature]).Allowed))
+            {
+                throw new InvalidOperationException($"seed {seed}: {signed} signed, {other} evaluated: {decision}");
+            }
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), property);
+    }
+
+    /// <summary>An image under reg.example with one to three short path segments and a digest from a small alphabet, so that collisions happen.</summary>
+    private static string RandomImage(Random random)
+    {
+        string[] segments = new string[random.Next(1, 4)];
+        for (int i = 0; i < segments.Length; i++)
+        {
+            segments[i] = new string(random.GetItems<char>("ab", random.Next(1, 3)));
+        }
+
+        return $"reg.example/{string.Join('/', segments)}@sha256:{new string(random.GetItems<char>("0f", 64))}";
     }
 
     private static AsymmetricCipherKeyPair GenerateEd25519()
