@@ -21,10 +21,7 @@ public sealed class ImagePolicy
         _patterns = [.. allowedRepositories];
         foreach (string pattern in _patterns)
         {
-            if (string.IsNullOrEmpty(pattern) || pattern.Any(char.IsUpper))
-            {
-                throw new ArgumentException($"Invalid repository pattern '{pattern}': it must be non-empty and lower case.", nameof(allowedRepositories));
-            }
+            ImageRepositoryPattern.Validate(pattern, nameof(allowedRepositories));
         }
 
         RequireDigest = requireDigest;
@@ -46,7 +43,7 @@ public sealed class ImagePolicy
         }
 
         var reasons = new List<string>();
-        if (!_patterns.Any(p => Matches(p, reference.Name)))
+        if (!_patterns.Any(p => ImageRepositoryPattern.Matches(p, reference.Name)))
         {
             reasons.Add($"repository '{reference.Name}' is not in the allowed repositories");
         }
@@ -59,58 +56,6 @@ public sealed class ImagePolicy
         }
 
         return new ImagePolicyResult(image, reasons);
-    }
-
-    private static bool Matches(string pattern, string name)
-    {
-        if (pattern.EndsWith("/**", StringComparison.Ordinal))
-        {
-            string prefix = pattern[..^3];
-            int depth = prefix.Count(c => c == '/') + 1;
-            string[] parts = name.Split('/');
-            return parts.Length > depth && Matches(prefix, string.Join('/', parts[..depth]));
-        }
-
-        string[] patternParts = pattern.Split('/'), nameParts = name.Split('/');
-        if (patternParts.Length != nameParts.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < patternParts.Length; i++)
-        {
-            if (!SegmentMatches(patternParts[i], nameParts[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool SegmentMatches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
-    {
-        int star = pattern.IndexOf('*');
-        if (star < 0)
-        {
-            return pattern.SequenceEqual(text);
-        }
-
-        if (!text.StartsWith(pattern[..star]))
-        {
-            return false;
-        }
-
-        ReadOnlySpan<char> rest = pattern[(star + 1)..];
-        for (int i = star; i <= text.Length; i++)
-        {
-            if (SegmentMatches(rest, text[i..]))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }
 

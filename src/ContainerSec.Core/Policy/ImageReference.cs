@@ -39,7 +39,7 @@ public sealed partial class ImageReference
     /// <returns>The parsed, normalised reference.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reference"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The reference is empty, longer than 4096 characters, or not valid by the distribution grammar
-    /// (upper-case repository, bad tag, digest of an unknown algorithm or wrong length).</exception>
+    /// (upper-case repository, a registry that is not a host name with an optional port, bad tag, digest of an unknown algorithm or wrong length).</exception>
     public static ImageReference Parse(string reference)
     {
         ArgumentNullException.ThrowIfNull(reference);
@@ -76,6 +76,12 @@ public sealed partial class ImageReference
             }
         }
 
+        if (!RegistryGrammar().IsMatch(registry))
+        {
+            error = $"'{reference}' has an invalid registry '{registry}' (host name components of letters, digits and '-', separated by '.', and an optional :port).";
+            return null;
+        }
+
         if (!RepositoryGrammar().IsMatch(path))
         {
             error = $"'{reference}' has an invalid repository '{path}' (lower-case letters, digits and separators only).";
@@ -102,6 +108,10 @@ public sealed partial class ImageReference
 
     [GeneratedRegex(@"^(?<path>[^:@]+(?::[0-9]+/[^:@]+)?)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?<digest>[A-Za-z0-9+._-]+:[A-Za-z0-9=_-]+))?$", RegexOptions.CultureInvariant)]
     private static partial Regex Grammar();
+
+    // The distribution grammar's domain: domain-component ('.' domain-component)* [':' port-number]; IPv6 literals are not accepted.
+    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex RegistryGrammar();
 
     [GeneratedRegex(@"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$", RegexOptions.CultureInvariant)]
     private static partial Regex RepositoryGrammar();
