@@ -167,7 +167,7 @@ public sealed class DurableMerkleLog : IDisposable
     public ulong Append(ReadOnlySpan<byte> source)
     {
         CheckEntry(source.Length, nameof(source));
-        (Batch batch, int position, bool write) = Enqueue(source, null, asynchronous: false);
+        (Batch batch, int position, bool write) = Enqueue(source, null, null);
         return WaitOrWrite(batch, write) + (ulong)position;
     }
 
@@ -195,13 +195,25 @@ public sealed class DurableMerkleLog : IDisposable
             return ValueTask.FromCanceled<ulong>(cancellationToken);
         }
 
-        (Batch batch, int position, bool write) = Enqueue(source.Span, null, asynchronous: true);
+        // The task is completed by the writer itself (continuations run elsewhere), so it is
+        // already complete when the batch is, and when Dispose returns.
+        var waiter = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        (_, _, bool write) = Enqueue(source.Span, null, waiter);
         if (write)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static log => log.RunWriter(null), this, preferLocal: false);
         }
 
-        return WaitAsync(batch, position, cancellationToken);
+        if (cancellationToken.CanBeCanceled && !waiter.Task.IsCompleted)
+        {
+            // Disposed when the task completes, whichever way; a cancelled wait leaves the entry queued.
+            CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
+                static (state, token) => ((TaskCompletionSource<ulong>)state!).TrySetCanceled(token), waiter);
+            waiter.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return new ValueTask<ulong>(waiter.Task);
     }
 
     /// <summary>
@@ -245,7 +257,7 @@ public sealed class DurableMerkleLog : IDisposable
             throw Internal.Error.TooLong(nameof(entries), "audit log batch", _options.MaxBatchBytes, total);
         }
 
-        (Batch batch, int position, bool write) = Enqueue(default, entries, asynchronous: false);
+        (Batch batch, int position, bool write) = Enqueue(default, entries, null);
         return WaitOrWrite(batch, write) + (ulong)position;
     }
 
@@ -445,7 +457,7 @@ public sealed class DurableMerkleLog : IDisposable
     /// Copies one entry (<paramref name="entry"/>) or a group (<paramref name="group"/>) into the
     /// batch being formed. <c>write</c> tells the caller that no writer is active and it must start one.
     /// </summary>
-    private (Batch Batch, int Position, bool Write) Enqueue(ReadOnlySpan<byte> entry, IReadOnlyList<byte[]>? group, bool asynchronous)
+    private (Batch Batch, int Position, bool Write) Enqueue(ReadOnlySpan<byte> entry, IReadOnlyList<byte[]>? group, TaskCompletionSource<ulong>? asyncWaiter)
     {
         int count = group?.Count ?? 1;
         long bytes = RecordOverhead + entry.Length;
@@ -498,9 +510,9 @@ public sealed class DurableMerkleLog : IDisposable
             }
 
             _accepted += (ulong)count;
-            if (asynchronous)
+            if (asyncWaiter is not null)
             {
-                batch.EnsureCompletion();
+                batch.AddAsyncWaiter(asyncWaiter, position);
             }
             else
             {
@@ -536,12 +548,6 @@ public sealed class DurableMerkleLog : IDisposable
         }
 
         return batch.Wait();
-    }
-
-    private static async ValueTask<ulong> WaitAsync(Batch batch, int position, CancellationToken cancellationToken)
-    {
-        await batch.Completion!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return batch.Result() + (ulong)position;
     }
 
     /// <summary>
@@ -828,6 +834,7 @@ public sealed class DurableMerkleLog : IDisposable
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(capacity);
         private bool _done;
         private bool _promoted;
+        private List<(TaskCompletionSource<ulong> Waiter, int Position)>? _asyncWaiters;
         private ulong _first;
         private Exception? _error;
 
@@ -837,7 +844,6 @@ public sealed class DurableMerkleLog : IDisposable
 
         public int Length { get; private set; }
 
-        public TaskCompletionSource? Completion { get; private set; }
 
         public Span<byte> Records => _buffer.AsSpan(0, Length);
 
@@ -860,7 +866,8 @@ public sealed class DurableMerkleLog : IDisposable
             Count++;
         }
 
-        public void EnsureCompletion() => Completion ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Registers the task of an <see cref="AppendAsync"/> for the entry at <paramref name="position"/>. Called under the log's gate.</summary>
+        public void AddAsyncWaiter(TaskCompletionSource<ulong> waiter, int position) => (_asyncWaiters ??= []).Add((waiter, position));
 
         public void Complete(ulong first) => Finish(first, null);
 
@@ -929,7 +936,20 @@ public sealed class DurableMerkleLog : IDisposable
                 Monitor.PulseAll(this);
             }
 
-            Completion?.TrySetResult();
+            if (_asyncWaiters is not null)
+            {
+                foreach ((TaskCompletionSource<ulong> waiter, int position) in _asyncWaiters)
+                {
+                    if (error is null)
+                    {
+                        waiter.TrySetResult(first + (ulong)position);
+                    }
+                    else
+                    {
+                        waiter.TrySetException(new IOException(error.Message, error));
+                    }
+                }
+            }
         }
     }
 }

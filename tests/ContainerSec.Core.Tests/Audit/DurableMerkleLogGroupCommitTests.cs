@@ -306,6 +306,23 @@ public sealed class DurableMerkleLogGroupCommitTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_CancelledWhileQueued_WaitEndsButEntryStaysQueued()
+    {
+        string path = Path.Combine(_scratch, "log");
+        var options = new DurableMerkleLogOptions { FlushToDisk = false, MaxBatchDelay = TimeSpan.FromSeconds(1) };
+        using var cancel = new CancellationTokenSource();
+        var log = DurableMerkleLog.Open(path, options);
+        Task<ulong> waiting = log.AppendAsync(Entry(0, 0), cancel.Token).AsTask();
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        log.Dispose();
+        using var reopened = DurableMerkleLog.Open(path, options);
+        Assert.Equal(1UL, reopened.Size); // not acknowledged, yet written: like an entry in flight at a crash
+    }
+
+    [Fact]
     public void Open_OptionsOutOfRange_Throw()
     {
         string path = Path.Combine(_scratch, "log");
