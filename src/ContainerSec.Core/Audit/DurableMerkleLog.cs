@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace ContainerSec.Audit;
@@ -5,17 +6,38 @@ namespace ContainerSec.Audit;
 /// <summary>Options of a <see cref="DurableMerkleLog"/>.</summary>
 public sealed record DurableMerkleLogOptions
 {
-    /// <summary>Whether each batch is flushed to the storage device (fsync) before it is acknowledged. Default true.</summary>
+    /// <summary>The longest accepted <see cref="MaxBatchDelay"/>.</summary>
+    internal static readonly TimeSpan MaxBatchDelayLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether each batch is flushed to the storage device (fsync) before it is acknowledged. Default true.
+    /// Without it, an acknowledged entry has reached the operating system (it survives the process
+    /// being killed) but not necessarily the disk (it may be lost with power).
+    /// </summary>
     public bool FlushToDisk { get; init; } = true;
 
     /// <summary>The largest entry accepted, in bytes. Default 1 MiB.</summary>
     public int MaxEntryBytes { get; init; } = 1 << 20;
 
     /// <summary>
-    /// The most bytes one batch may write. On opening, an invalid tail no longer than this is
-    /// treated as a torn last batch and discarded; a longer one is corruption and is refused. Default 64 MiB.
+    /// The most bytes one batch may write (each entry takes its length + 36 bytes). Concurrent
+    /// appends are coalesced into batches up to this size. On opening, an invalid tail no longer
+    /// than this is treated as a torn last batch and discarded; a longer one is corruption and is
+    /// refused. Default 64 MiB.
     /// </summary>
     public int MaxBatchBytes { get; init; } = 64 << 20;
+
+    /// <summary>The most entries one batch may hold; concurrent appends are coalesced up to this count. Default 4,096.</summary>
+    public int MaxBatchEntries { get; init; } = 4096;
+
+    /// <summary>
+    /// How long the writer may wait for more entries before it writes a batch that is not full
+    /// (rounded up to whole milliseconds, at most one second). Default zero:
+    /// a batch is written as soon as the writer is free, and entries that arrive while a batch is
+    /// being flushed form the next one, which already coalesces well under load. A delay trades
+    /// latency for fewer flushes when appenders are few and slow.
+    /// </summary>
+    public TimeSpan MaxBatchDelay { get; init; } = TimeSpan.Zero;
 }
 
 /// <summary>The outcome of <see cref="DurableMerkleLog.VerifyFile"/>.</summary>
@@ -27,9 +49,10 @@ public sealed record DurableMerkleLogOptions
 public sealed record LogVerificationResult(bool IsValid, ulong ValidEntries, long FirstBadOffset, string? Problem, byte[] Root);
 
 /// <summary>
-/// A file-backed, append-only Merkle log: entries are appended in batches (group commit, one
-/// flush per batch) and acknowledged only when durable; reopening after a crash recovers every
-/// acknowledged entry and discards a torn tail.
+/// A file-backed, append-only Merkle log with group commit: appends from any number of threads
+/// are coalesced into batches, each written and flushed (fsync) once, and every append returns
+/// only when its entry is durable. Reopening after a crash recovers every acknowledged entry and
+/// discards a torn tail.
 /// </summary>
 /// <remarks>
 /// <para>File format: a sequence of records <c>u32 length (little-endian) ‖ entry ‖ SHA-256(0x00 ‖ entry)</c>,
@@ -39,44 +62,89 @@ public sealed record LogVerificationResult(bool IsValid, ulong ValidEntries, lon
 /// torn last batch: it is truncated and reported in <see cref="DiscardedTailBytes"/>. A longer
 /// invalid region is corruption, not a torn write: opening throws <see cref="InvalidDataException"/>
 /// and the file is left untouched as evidence.</para>
-/// <para><see cref="ReadEntry"/> re-reads the entry from the file and checks it against the
-/// in-memory leaf hash, so a corrupted entry is never served. Not thread-safe; one writer per file.</para>
+/// <para>Group commit: <see cref="Append"/>, <see cref="AppendAsync"/> and <see cref="AppendBatch"/>
+/// copy their entries into the batch being formed and wait. One writer at a time (the first
+/// appender that finds none, or a thread-pool thread) writes the oldest batch, flushes it and only
+/// then adds its entries to the tree and releases its waiters; batches are written strictly one
+/// after another, so index order is file order and at most one batch is ever in flight.
+/// Acknowledged (an index was returned) means durable. If a write or flush fails, every waiter of
+/// that batch and of the batches queued behind it fails with an <see cref="IOException"/>, the
+/// file is truncated back to the end of the last acknowledged batch, and the log refuses further
+/// appends (<see cref="InvalidOperationException"/>) until it is reopened.</para>
+/// <para><see cref="Size"/>, <see cref="GetRoot"/>, the proofs and <see cref="ReadEntry"/> may be
+/// called from any thread while appends run; they see acknowledged entries only.
+/// <see cref="ReadEntry"/> re-reads the entry from the file and checks it against the in-memory
+/// leaf hash, so a corrupted entry is never served. One log object per file.</para>
 /// </remarks>
 public sealed class DurableMerkleLog : IDisposable
 {
     private const int LengthSize = 4;
     private const int HashSize = MerkleHasher.HashSizeInBytes;
+    private const int RecordOverhead = LengthSize + HashSize;
 
-    private readonly FileStream _file;
+    private readonly DurableLogFile _file;
     private readonly DurableMerkleLogOptions _options;
+
+    // Tree, offsets and disposal: guarded by _treeLock (readers and the writer's publish step).
+    private readonly Lock _treeLock = new();
     private readonly MerkleTree _tree = new();
-    private readonly MerkleHasher _hasher = new();
     private readonly List<long> _offsets = [];
     private bool _disposed;
-    private bool _broken;
 
-    private DurableMerkleLog(FileStream file, DurableMerkleLogOptions options)
+    // Used only by the one active writer (and by Recover before the log is shared).
+    private readonly MerkleHasher _writeHasher = new();
+    private long _end;
+
+    private readonly Lock _readLock = new();
+    private readonly MerkleHasher _readHasher = new();
+
+    // The queue: guarded by _gate.
+    private readonly object _gate = new();
+    private readonly Queue<Batch> _sealed = new();
+    private Batch? _open;
+    private ulong _accepted;
+    private bool _writerActive;
+    private bool _writerDelaying;
+    private bool _closing;
+    private Exception? _fault;
+
+    private DurableMerkleLog(DurableLogFile file, DurableMerkleLogOptions options)
     {
         _file = file;
         _options = options;
     }
 
-    /// <summary>The number of durable entries.</summary>
-    public ulong Size => _tree.Size;
+    /// <summary>The number of durable (acknowledged) entries.</summary>
+    public ulong Size
+    {
+        get
+        {
+            lock (_treeLock)
+            {
+                return _tree.Size;
+            }
+        }
+    }
 
     /// <summary>Bytes of a torn tail discarded when the log was opened (0 when the file was clean).</summary>
     public long DiscardedTailBytes { get; private set; }
 
     /// <summary>Opens (or creates) the log at <paramref name="path"/>, recovering from a torn last batch.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range: <see cref="DurableMerkleLogOptions.MaxEntryBytes"/> negative, <see cref="DurableMerkleLogOptions.MaxBatchBytes"/> or <see cref="DurableMerkleLogOptions.MaxBatchEntries"/> below 1, <see cref="DurableMerkleLogOptions.MaxBatchDelay"/> negative or above one second.</exception>
     /// <exception cref="InvalidDataException">The file holds an invalid region longer than a batch (corruption, not a torn write).</exception>
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
     public static DurableMerkleLog Open(string path, DurableMerkleLogOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        options ??= new DurableMerkleLogOptions();
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
-        var log = new DurableMerkleLog(file, options);
+        options = CheckOptions(options);
+        return OpenFile(new DurableLogFile(path), options);
+    }
+
+    /// <summary>Opens the log on an already opened file (the tests pass one that fails on demand).</summary>
+    internal static DurableMerkleLog OpenFile(DurableLogFile file, DurableMerkleLogOptions? options)
+    {
+        var log = new DurableMerkleLog(file, CheckOptions(options));
         try
         {
             log.Recover();
@@ -89,10 +157,72 @@ public sealed class DurableMerkleLog : IDisposable
         }
     }
 
-    /// <summary>Appends <paramref name="entries"/> as one batch and returns once it is durable.</summary>
-    /// <returns>The index of the first entry of the batch.</returns>
+    /// <summary>Appends one entry and returns once it is durable (group commit with concurrent appenders).</summary>
+    /// <param name="source">The entry; copied before the call waits.</param>
+    /// <returns>The index of the entry.</returns>
+    /// <exception cref="ArgumentException"><paramref name="source"/> is longer than <see cref="DurableMerkleLogOptions.MaxEntryBytes"/> or does not fit in one batch.</exception>
+    /// <exception cref="IOException">The batch holding the entry could not be written or flushed (or an earlier queued batch failed); the entry is not acknowledged. The log then refuses further appends until reopened.</exception>
+    /// <exception cref="InvalidOperationException">An earlier write failed (reopen the log), or the log holds <see cref="MerkleTree.MaxSize"/> entries.</exception>
+    /// <exception cref="ObjectDisposedException">The log was disposed (or is being disposed).</exception>
+    public ulong Append(ReadOnlySpan<byte> source)
+    {
+        CheckEntry(source.Length, nameof(source));
+        (Batch batch, int position, bool write) = Enqueue(source, null, null);
+        return WaitOrWrite(batch, write) + (ulong)position;
+    }
+
+    /// <summary>
+    /// Appends one entry; the task completes once the entry is durable (group commit). Many
+    /// appends may be in flight from one thread: they are coalesced into the same batches.
+    /// </summary>
+    /// <param name="source">The entry; copied before this method returns.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the wait. Checked before the entry is queued (then nothing is appended); once
+    /// queued, a cancelled wait does not withdraw the entry, which may still become durable
+    /// (like an entry in flight at a crash, it is simply not acknowledged).
+    /// </param>
+    /// <returns>The index of the entry.</returns>
+    /// <exception cref="ArgumentException"><paramref name="source"/> is longer than <see cref="DurableMerkleLogOptions.MaxEntryBytes"/> or does not fit in one batch (thrown, not returned in the task).</exception>
+    /// <exception cref="IOException">(In the task.) The batch holding the entry could not be written or flushed; the entry is not acknowledged.</exception>
+    /// <exception cref="OperationCanceledException">(In the task.) <paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">An earlier write failed (reopen the log), or the log is full.</exception>
+    /// <exception cref="ObjectDisposedException">The log was disposed (or is being disposed).</exception>
+    public ValueTask<ulong> AppendAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        CheckEntry(source.Length, nameof(source));
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ulong>(cancellationToken);
+        }
+
+        // The task is completed by the writer itself (continuations run elsewhere), so it is
+        // already complete when the batch is, and when Dispose returns.
+        var waiter = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        (_, _, bool write) = Enqueue(source.Span, null, waiter);
+        if (write)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static log => log.RunWriter(null), this, preferLocal: false);
+        }
+
+        if (cancellationToken.CanBeCanceled && !waiter.Task.IsCompleted)
+        {
+            // Disposed when the task completes, whichever way; a cancelled wait leaves the entry queued.
+            CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
+                static (state, token) => ((TaskCompletionSource<ulong>)state!).TrySetCanceled(token), waiter);
+            waiter.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return new ValueTask<ulong>(waiter.Task);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="entries"/> as consecutive entries of one batch (possibly shared with
+    /// concurrent appenders) and returns once they are durable.
+    /// </summary>
+    /// <returns>The index of the first entry.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="entries"/> is <see langword="null"/> or holds <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The batch is empty, an entry is longer than <see cref="DurableMerkleLogOptions.MaxEntryBytes"/>, or the batch is longer than <see cref="DurableMerkleLogOptions.MaxBatchBytes"/>.</exception>
+    /// <exception cref="ArgumentException">The batch is empty, an entry is longer than <see cref="DurableMerkleLogOptions.MaxEntryBytes"/>, or the entries are more than <see cref="DurableMerkleLogOptions.MaxBatchEntries"/> or <see cref="DurableMerkleLogOptions.MaxBatchBytes"/> allow.</exception>
     /// <exception cref="IOException">Writing failed; the entries are not acknowledged (the log must be reopened).</exception>
     /// <exception cref="InvalidOperationException">An earlier write failed; reopen the log first.</exception>
     /// <exception cref="ObjectDisposedException">The log was disposed.</exception>
@@ -105,6 +235,11 @@ public sealed class DurableMerkleLog : IDisposable
             throw new ArgumentException("A batch holds at least one entry.", nameof(entries));
         }
 
+        if (entries.Count > _options.MaxBatchEntries)
+        {
+            throw new ArgumentException($"A batch holds at most {_options.MaxBatchEntries} entries; {entries.Count} were given.", nameof(entries));
+        }
+
         long total = 0;
         foreach (byte[] entry in entries)
         {
@@ -114,7 +249,7 @@ public sealed class DurableMerkleLog : IDisposable
                 throw Internal.Error.TooLong(nameof(entries), "audit log entry", _options.MaxEntryBytes, entry.Length);
             }
 
-            total += LengthSize + entry.Length + HashSize;
+            total += RecordOverhead + entry.Length;
         }
 
         if (total > _options.MaxBatchBytes)
@@ -122,49 +257,8 @@ public sealed class DurableMerkleLog : IDisposable
             throw Internal.Error.TooLong(nameof(entries), "audit log batch", _options.MaxBatchBytes, total);
         }
 
-        byte[] buffer = new byte[total];
-        var hashes = new byte[entries.Count][];
-        int at = 0;
-        for (int i = 0; i < entries.Count; i++)
-        {
-            byte[] entry = entries[i];
-            BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(at), (uint)entry.Length);
-            entry.CopyTo(buffer, at + LengthSize);
-            hashes[i] = _hasher.HashLeaf(entry);
-            hashes[i].CopyTo(buffer, at + LengthSize + entry.Length);
-            at += LengthSize + entry.Length + HashSize;
-        }
-
-        if (_broken)
-        {
-            throw new InvalidOperationException("An earlier write failed; reopen the log to recover before appending.");
-        }
-
-        long start = _file.Length;
-        try
-        {
-            _file.Position = start;
-            _file.Write(buffer);
-            _file.Flush(flushToDisk: _options.FlushToDisk);
-        }
-        catch (IOException)
-        {
-            // The file may now end in a partial batch: only recovery on reopening may touch it.
-            _broken = true;
-            throw;
-        }
-
-        // Durable: only now does the batch become visible.
-        ulong first = _tree.Size;
-        long offset = start;
-        for (int i = 0; i < entries.Count; i++)
-        {
-            _offsets.Add(offset);
-            _tree.AppendLeafHash(hashes[i]);
-            offset += LengthSize + entries[i].Length + HashSize;
-        }
-
-        return first;
+        (Batch batch, int position, bool write) = Enqueue(default, entries, null);
+        return WaitOrWrite(batch, write) + (ulong)position;
     }
 
     /// <summary>Reads the entry at <paramref name="index"/> from the file, checked against its leaf hash.</summary>
@@ -173,12 +267,18 @@ public sealed class DurableMerkleLog : IDisposable
     /// <exception cref="ObjectDisposedException">The log was disposed.</exception>
     public byte[] ReadEntry(ulong index)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Size);
-        long offset = _offsets[(int)index];
-        byte[] length = new byte[LengthSize];
-        _file.Position = offset;
-        _file.ReadExactly(length);
+        long offset;
+        Span<byte> expected = stackalloc byte[HashSize];
+        lock (_treeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _tree.Size);
+            offset = _offsets[(int)index];
+            _tree.GetLeafHash(index).CopyTo(expected);
+        }
+
+        Span<byte> length = stackalloc byte[LengthSize];
+        _file.ReadExactly(length, offset);
         uint size = BinaryPrimitives.ReadUInt32LittleEndian(length);
         if (size > _options.MaxEntryBytes)
         {
@@ -186,8 +286,14 @@ public sealed class DurableMerkleLog : IDisposable
         }
 
         byte[] entry = new byte[size];
-        _file.ReadExactly(entry);
-        if (!_hasher.HashLeaf(entry).AsSpan().SequenceEqual(_tree.GetLeafHash(index)))
+        _file.ReadExactly(entry, offset + LengthSize);
+        Span<byte> actual = stackalloc byte[HashSize];
+        lock (_readLock)
+        {
+            _readHasher.HashLeaf(entry, actual);
+        }
+
+        if (!actual.SequenceEqual(expected))
         {
             throw new InvalidDataException($"Entry {index} does not match its leaf hash.");
         }
@@ -197,29 +303,79 @@ public sealed class DurableMerkleLog : IDisposable
 
     /// <summary>The root of the first <paramref name="treeSize"/> entries.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="treeSize"/> exceeds <see cref="Size"/>.</exception>
-    public byte[] GetRoot(ulong treeSize) => _tree.GetRoot(treeSize);
+    public byte[] GetRoot(ulong treeSize)
+    {
+        lock (_treeLock)
+        {
+            return _tree.GetRoot(treeSize);
+        }
+    }
 
     /// <summary>The leaf hash of the entry at <paramref name="index"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="Size"/>.</exception>
-    public byte[] GetLeafHash(ulong index) => _tree.GetLeafHash(index);
+    public byte[] GetLeafHash(ulong index)
+    {
+        lock (_treeLock)
+        {
+            return _tree.GetLeafHash(index);
+        }
+    }
 
     /// <summary>An inclusion proof, as <see cref="MerkleTree.GetInclusionProof"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">As <see cref="MerkleTree.GetInclusionProof"/>.</exception>
-    public byte[][] GetInclusionProof(ulong leafIndex, ulong treeSize) => _tree.GetInclusionProof(leafIndex, treeSize);
+    public byte[][] GetInclusionProof(ulong leafIndex, ulong treeSize)
+    {
+        lock (_treeLock)
+        {
+            return _tree.GetInclusionProof(leafIndex, treeSize);
+        }
+    }
 
     /// <summary>A consistency proof, as <see cref="MerkleTree.GetConsistencyProof"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">As <see cref="MerkleTree.GetConsistencyProof"/>.</exception>
-    public byte[][] GetConsistencyProof(ulong size1, ulong size2) => _tree.GetConsistencyProof(size1, size2);
+    public byte[][] GetConsistencyProof(ulong size1, ulong size2)
+    {
+        lock (_treeLock)
+        {
+            return _tree.GetConsistencyProof(size1, size2);
+        }
+    }
 
-    /// <summary>Closes the file.</summary>
+    /// <summary>
+    /// Stops accepting appends, writes every batch already queued (cutting any
+    /// <see cref="DurableMerkleLogOptions.MaxBatchDelay"/> short), waits for it, and closes the
+    /// file. When it returns, every append accepted before it has completed: acknowledged, or
+    /// failed with an <see cref="IOException"/> if its batch could not be written. Appends that
+    /// start after it began throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
-        if (!_disposed)
+        lock (_gate)
         {
+            _closing = true;
+            Monitor.PulseAll(_gate);
+            while (_writerActive)
+            {
+                Monitor.Wait(_gate);
+            }
+        }
+
+        lock (_treeLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             _file.Dispose();
             _tree.Dispose();
-            _hasher.Dispose();
+            _writeHasher.Dispose();
+        }
+
+        lock (_readLock)
+        {
+            _readHasher.Dispose();
         }
     }
 
@@ -238,44 +394,10 @@ public sealed class DurableMerkleLog : IDisposable
     public static LogVerificationResult VerifyFile(string path, Checkpoint? checkpoint = null, int maxEntryBytes = 1 << 20)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        using var file = new DurableLogFile(path, writable: false);
         using var tree = new MerkleTree();
         using var hasher = new MerkleHasher();
-        long length = file.Length, offset = 0;
-        byte[] header = new byte[LengthSize];
-        byte[] hash = new byte[HashSize];
-        string? problem = null;
-        while (offset < length)
-        {
-            if (length - offset < LengthSize + HashSize)
-            {
-                problem = "a truncated record";
-                break;
-            }
-
-            file.Position = offset;
-            file.ReadExactly(header);
-            uint size = BinaryPrimitives.ReadUInt32LittleEndian(header);
-            if (size > maxEntryBytes || length - offset - LengthSize - HashSize < size)
-            {
-                problem = "an impossible record length";
-                break;
-            }
-
-            byte[] entry = new byte[size];
-            file.ReadExactly(entry);
-            file.ReadExactly(hash);
-            byte[] computed = hasher.HashLeaf(entry);
-            if (!computed.AsSpan().SequenceEqual(hash))
-            {
-                problem = "an entry that does not match its stored hash";
-                break;
-            }
-
-            tree.AppendLeafHash(computed);
-            offset += LengthSize + size + HashSize;
-        }
-
+        long offset = Scan(file, file.Length, maxEntryBytes, hasher, tree, null, out string? problem);
         if (problem is null && checkpoint is not null)
         {
             if (checkpoint.TreeSize > tree.Size)
@@ -292,42 +414,313 @@ public sealed class DurableMerkleLog : IDisposable
         return new LogVerificationResult(problem is null, tree.Size, problem is null ? -1 : offset, problem, tree.GetRoot());
     }
 
+    private static DurableMerkleLogOptions CheckOptions(DurableMerkleLogOptions? options)
+    {
+        options ??= new DurableMerkleLogOptions();
+        if (options.MaxEntryBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxEntryBytes, "MaxEntryBytes must not be negative.");
+        }
+
+        if (options.MaxBatchBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatchBytes, "MaxBatchBytes must be at least 1.");
+        }
+
+        if (options.MaxBatchEntries < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatchEntries, "MaxBatchEntries must be at least 1.");
+        }
+
+        if (options.MaxBatchDelay < TimeSpan.Zero || options.MaxBatchDelay > DurableMerkleLogOptions.MaxBatchDelayLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatchDelay, $"MaxBatchDelay must be between zero and {DurableMerkleLogOptions.MaxBatchDelayLimit}.");
+        }
+
+        return options;
+    }
+
+    private void CheckEntry(int length, string paramName)
+    {
+        if (length > _options.MaxEntryBytes)
+        {
+            throw Internal.Error.TooLong(paramName, "audit log entry", _options.MaxEntryBytes, length);
+        }
+
+        if ((long)length + RecordOverhead > _options.MaxBatchBytes)
+        {
+            throw Internal.Error.TooLong(paramName, "audit log entry with its 36-byte framing", _options.MaxBatchBytes, (long)length + RecordOverhead);
+        }
+    }
+
+    /// <summary>
+    /// Copies one entry (<paramref name="entry"/>) or a group (<paramref name="group"/>) into the
+    /// batch being formed. <c>write</c> tells the caller that no writer is active and it must start one.
+    /// </summary>
+    private (Batch Batch, int Position, bool Write) Enqueue(ReadOnlySpan<byte> entry, IReadOnlyList<byte[]>? group, TaskCompletionSource<ulong>? asyncWaiter)
+    {
+        int count = group?.Count ?? 1;
+        long bytes = RecordOverhead + entry.Length;
+        if (group is not null)
+        {
+            bytes = 0;
+            foreach (byte[] e in group)
+            {
+                bytes += RecordOverhead + e.Length;
+            }
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closing, this);
+            if (_fault is not null)
+            {
+                throw new InvalidOperationException("An earlier write to the audit log failed; reopen the log to recover before appending.", _fault);
+            }
+
+            if (_accepted + (ulong)count > MerkleTree.MaxSize)
+            {
+                throw new InvalidOperationException($"The audit log holds at most {MerkleTree.MaxSize} entries.");
+            }
+
+            Batch? batch = _open;
+            if (batch is not null && (batch.Count + count > _options.MaxBatchEntries || batch.Length + bytes > _options.MaxBatchBytes))
+            {
+                _sealed.Enqueue(batch);
+                batch = null;
+            }
+
+            if (batch is null)
+            {
+                batch = new Batch((int)Math.Min(Math.Max(bytes, 1 << 16), _options.MaxBatchBytes));
+                _open = batch;
+            }
+
+            int position = batch.Count;
+            if (group is null)
+            {
+                batch.Add(entry);
+            }
+            else
+            {
+                foreach (byte[] e in group)
+                {
+                    batch.Add(e);
+                }
+            }
+
+            _accepted += (ulong)count;
+            if (asyncWaiter is not null)
+            {
+                batch.AddAsyncWaiter(asyncWaiter, position);
+            }
+            else
+            {
+                batch.SyncWaiters++;
+            }
+
+            if (batch.Count >= _options.MaxBatchEntries || batch.Length + RecordOverhead > _options.MaxBatchBytes)
+            {
+                // Full: seal it now, and end a writer's wait for more entries.
+                _sealed.Enqueue(batch);
+                _open = null;
+                if (_writerDelaying)
+                {
+                    Monitor.PulseAll(_gate);
+                }
+            }
+
+            bool write = !_writerActive;
+            _writerActive = true;
+            return (batch, position, write);
+        }
+    }
+
+    /// <summary>
+    /// A synchronous appender either becomes the writer (no thread hop) or waits for its batch; a
+    /// waiter may be handed the writer role for its own batch by the previous writer.
+    /// </summary>
+    private ulong WaitOrWrite(Batch batch, bool write)
+    {
+        if (write || batch.WaitOrPromote())
+        {
+            RunWriter(batch);
+        }
+
+        return batch.Wait();
+    }
+
+    /// <summary>
+    /// The writer: writes queued batches one after another. A thread-pool writer
+    /// (<paramref name="stopAfter"/> null) runs until none is left. A synchronous appender that
+    /// became the writer stops after its own batch and hands the role on, to a synchronous waiter
+    /// of the next batch if it has one (no thread hop, no dependence on the thread pool), otherwise
+    /// to a thread-pool thread; so no appender writes more than its own batch.
+    /// </summary>
+    private void RunWriter(Batch? stopAfter)
+    {
+        while (true)
+        {
+            Batch? batch;
+            lock (_gate)
+            {
+                batch = TakeBatch();
+                if (batch is null)
+                {
+                    _writerActive = false;
+                    Monitor.PulseAll(_gate);
+                    return;
+                }
+            }
+
+            Commit(batch);
+            if (ReferenceEquals(batch, stopAfter))
+            {
+                Batch? next;
+                lock (_gate)
+                {
+                    next = _sealed.Count > 0 ? _sealed.Peek() : _open;
+                    if (next is null)
+                    {
+                        _writerActive = false;
+                        Monitor.PulseAll(_gate);
+                        return;
+                    }
+
+                    if (next.SyncWaiters > 0)
+                    {
+                        next.Promote();
+                        return;
+                    }
+                }
+
+                ThreadPool.UnsafeQueueUserWorkItem(static log => log.RunWriter(null), this, preferLocal: false);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The oldest batch to write, or null when none is queued. Called under <see cref="_gate"/>.</summary>
+    private Batch? TakeBatch()
+    {
+        while (true)
+        {
+            if (_sealed.Count > 0)
+            {
+                return _sealed.Dequeue();
+            }
+
+            Batch? open = _open;
+            if (open is null)
+            {
+                return null;
+            }
+
+            if (_options.MaxBatchDelay > TimeSpan.Zero && !_closing && _fault is null)
+            {
+                long remaining = (long)Math.Ceiling(_options.MaxBatchDelay.TotalMilliseconds) - (Environment.TickCount64 - open.Created);
+                if (remaining > 0)
+                {
+                    _writerDelaying = true;
+                    Monitor.Wait(_gate, (int)remaining);
+                    _writerDelaying = false;
+                    continue;
+                }
+            }
+
+            _open = null;
+            return open;
+        }
+    }
+
+    /// <summary>Hashes, writes and flushes one batch, then publishes it and releases its waiters; or fails them.</summary>
+    private void Commit(Batch batch)
+    {
+        Exception? fault;
+        lock (_gate)
+        {
+            fault = _fault;
+        }
+
+        if (fault is not null)
+        {
+            batch.Fail(new IOException("An earlier batch of the audit log failed, so this entry was not written; reopen the log.", fault));
+            return;
+        }
+
+        Span<byte> records = batch.Records;
+        try
+        {
+            for (int at = 0; at < records.Length;)
+            {
+                int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(records[at..]);
+                _writeHasher.HashLeaf(records.Slice(at + LengthSize, size), records.Slice(at + LengthSize + size, HashSize));
+                at += RecordOverhead + size;
+            }
+
+            _file.Write(records, _end);
+            _file.Flush(_options.FlushToDisk);
+        }
+#pragma warning disable CA1031 // Any failure must reach the waiters, not kill a thread-pool thread.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            FailAndRollBack(batch, ex);
+            return;
+        }
+
+        // Durable: only now does the batch become visible.
+        ulong first;
+        lock (_treeLock)
+        {
+            first = _tree.Size;
+            long offset = _end;
+            for (int at = 0; at < records.Length;)
+            {
+                int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(records[at..]);
+                _offsets.Add(offset);
+                _tree.AppendLeafHash(records.Slice(at + LengthSize + size, HashSize));
+                at += RecordOverhead + size;
+                offset += RecordOverhead + size;
+            }
+        }
+
+        _end += records.Length;
+        batch.Complete(first);
+    }
+
+    private void FailAndRollBack(Batch batch, Exception failure)
+    {
+        // The file may end in part (or all) of this batch: cut it back to the last acknowledged
+        // record, so the failed entries are not found on reopening. If even that fails, the
+        // batch is like one in flight at a crash: reopening discards what is torn.
+        string rollback;
+        try
+        {
+            _file.SetLength(_end);
+            _file.Flush(_options.FlushToDisk);
+            rollback = "the file was cut back to the last acknowledged entry";
+        }
+#pragma warning disable CA1031 // The first failure is the one to report; this one is described in its message.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            rollback = $"cutting the file back also failed ({ex.GetType().Name}: {ex.Message}); reopening discards a torn tail";
+        }
+
+        var error = new IOException($"The audit log batch holding this entry could not be made durable ({failure.Message}); {rollback}. Reopen the log.", failure);
+        lock (_gate)
+        {
+            _fault = error;
+        }
+
+        batch.Fail(error);
+    }
+
     private void Recover()
     {
         long length = _file.Length;
-        long offset = 0;
-        byte[] header = new byte[LengthSize];
-        byte[] hash = new byte[HashSize];
-        _file.Position = 0;
-        while (offset < length)
-        {
-            if (length - offset < LengthSize + HashSize)
-            {
-                break;
-            }
-
-            _file.Position = offset;
-            _file.ReadExactly(header);
-            uint size = BinaryPrimitives.ReadUInt32LittleEndian(header);
-            if (size > _options.MaxEntryBytes || length - offset - LengthSize - HashSize < size)
-            {
-                break;
-            }
-
-            byte[] entry = new byte[size];
-            _file.ReadExactly(entry);
-            _file.ReadExactly(hash);
-            byte[] computed = _hasher.HashLeaf(entry);
-            if (!computed.AsSpan().SequenceEqual(hash))
-            {
-                break;
-            }
-
-            _offsets.Add(offset);
-            _tree.AppendLeafHash(computed);
-            offset += LengthSize + size + HashSize;
-        }
-
+        long offset = Scan(_file, length, _options.MaxEntryBytes, _writeHasher, _tree, _offsets, out _);
         long tail = length - offset;
         if (tail > _options.MaxBatchBytes)
         {
@@ -338,8 +731,225 @@ public sealed class DurableMerkleLog : IDisposable
         if (tail > 0)
         {
             _file.SetLength(offset);
-            _file.Flush(flushToDisk: _options.FlushToDisk);
+            _file.Flush(_options.FlushToDisk);
             DiscardedTailBytes = tail;
+        }
+
+        _end = offset;
+        _accepted = _tree.Size;
+    }
+
+    /// <summary>
+    /// Reads records from the start of <paramref name="file"/> in large chunks and adds each valid
+    /// one to <paramref name="tree"/>; stops at the first incomplete or mismatching record.
+    /// </summary>
+    /// <returns>The end of the last valid record.</returns>
+    private static long Scan(DurableLogFile file, long length, int maxEntryBytes, MerkleHasher hasher, MerkleTree tree, List<long>? offsets, out string? problem)
+    {
+        var reader = new ChunkReader(file, length);
+        Span<byte> hash = stackalloc byte[HashSize];
+        long offset = 0;
+        problem = null;
+        try
+        {
+            while (offset < length)
+            {
+                if (length - offset < RecordOverhead)
+                {
+                    problem = "a truncated record";
+                    break;
+                }
+
+                uint size = BinaryPrimitives.ReadUInt32LittleEndian(reader.Get(offset, LengthSize));
+                if (size > maxEntryBytes || length - offset - RecordOverhead < size)
+                {
+                    problem = "an impossible record length";
+                    break;
+                }
+
+                ReadOnlySpan<byte> record = reader.Get(offset, RecordOverhead + (int)size);
+                hasher.HashLeaf(record.Slice(LengthSize, (int)size), hash);
+                if (!hash.SequenceEqual(record.Slice(LengthSize + (int)size, HashSize)))
+                {
+                    problem = "an entry that does not match its stored hash";
+                    break;
+                }
+
+                offsets?.Add(offset);
+                tree.AppendLeafHash(hash);
+                offset += RecordOverhead + size;
+            }
+        }
+        finally
+        {
+            reader.Dispose();
+        }
+
+        return offset;
+    }
+
+    /// <summary>Sequential reads of a file through one pooled buffer (records are read with few system calls).</summary>
+    private sealed class ChunkReader(DurableLogFile file, long length) : IDisposable
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        private long _start;
+        private int _count;
+
+        /// <summary>The bytes [offset, offset + count) of the file; the caller has checked that they exist.</summary>
+        public ReadOnlySpan<byte> Get(long offset, int count)
+        {
+            if (offset < _start || offset + count > _start + _count)
+            {
+                int keep = offset >= _start && offset < _start + _count ? (int)(_start + _count - offset) : 0;
+                if (count > _buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(count);
+                    _buffer.AsSpan((int)(offset - _start), keep).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                    _buffer = larger;
+                }
+                else
+                {
+                    _buffer.AsSpan((int)(offset - _start), keep).CopyTo(_buffer);
+                }
+
+                int want = (int)Math.Min(_buffer.Length, length - offset);
+                file.ReadExactly(_buffer.AsSpan(keep, want - keep), offset + keep);
+                _start = offset;
+                _count = want;
+            }
+
+            return _buffer.AsSpan((int)(offset - _start), count);
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+    }
+
+    /// <summary>
+    /// A batch being formed, then written: the encoded records (hash slots filled by the writer)
+    /// and the completion its waiters share. Waiters read only the outcome, never the buffer.
+    /// </summary>
+    private sealed class Batch(int capacity)
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        private bool _done;
+        private bool _promoted;
+        private List<(TaskCompletionSource<ulong> Waiter, int Position)>? _asyncWaiters;
+        private ulong _first;
+        private Exception? _error;
+
+        public long Created { get; } = Environment.TickCount64;
+
+        public int Count { get; private set; }
+
+        public int Length { get; private set; }
+
+
+        public Span<byte> Records => _buffer.AsSpan(0, Length);
+
+        /// <summary>Encodes <c>length ‖ entry ‖ (hash slot)</c>. Called under the log's gate.</summary>
+        public void Add(ReadOnlySpan<byte> entry)
+        {
+            int record = RecordOverhead + entry.Length;
+            if (Length + record > _buffer.Length)
+            {
+                byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(Length + record, _buffer.Length * 2));
+                _buffer.AsSpan(0, Length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+
+            Span<byte> destination = _buffer.AsSpan(Length, record);
+            BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)entry.Length);
+            entry.CopyTo(destination[LengthSize..]);
+            Length += record;
+            Count++;
+        }
+
+        /// <summary>Registers the task of an <see cref="AppendAsync"/> for the entry at <paramref name="position"/>. Called under the log's gate.</summary>
+        public void AddAsyncWaiter(TaskCompletionSource<ulong> waiter, int position) => (_asyncWaiters ??= []).Add((waiter, position));
+
+        public void Complete(ulong first) => Finish(first, null);
+
+        public void Fail(Exception error) => Finish(0, error);
+
+        /// <summary>Synchronous appenders waiting on this batch (counted under the log's gate).</summary>
+        public int SyncWaiters { get; set; }
+
+        /// <summary>Hands the writer role to one synchronous waiter of this batch.</summary>
+        public void Promote()
+        {
+            lock (this)
+            {
+                _promoted = true;
+                Monitor.PulseAll(this);
+            }
+        }
+
+        /// <summary>Blocks until the batch is done (false) or this waiter is made its writer (true).</summary>
+        public bool WaitOrPromote()
+        {
+            lock (this)
+            {
+                while (!_done && !_promoted)
+                {
+                    Monitor.Wait(this);
+                }
+
+                if (_done)
+                {
+                    return false;
+                }
+
+                _promoted = false;
+                return true;
+            }
+        }
+
+        /// <summary>Blocks until the batch is written or failed; the index of its first entry.</summary>
+        public ulong Wait()
+        {
+            lock (this)
+            {
+                while (!_done)
+                {
+                    Monitor.Wait(this);
+                }
+            }
+
+            return Result();
+        }
+
+        public ulong Result() => _error is null
+            ? _first
+            : throw new IOException(_error.Message, _error);
+
+        private void Finish(ulong first, Exception? error)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            lock (this)
+            {
+                _first = first;
+                _error = error;
+                _done = true;
+                Monitor.PulseAll(this);
+            }
+
+            if (_asyncWaiters is not null)
+            {
+                foreach ((TaskCompletionSource<ulong> waiter, int position) in _asyncWaiters)
+                {
+                    if (error is null)
+                    {
+                        waiter.TrySetResult(first + (ulong)position);
+                    }
+                    else
+                    {
+                        waiter.TrySetException(new IOException(error.Message, error));
+                    }
+                }
+            }
         }
     }
 }
