@@ -21,6 +21,12 @@ namespace ContainerSec.Audit;
 /// <see cref="AuditStage.ResponseComplete"/> among the omitted stages, records nothing. Levels
 /// above <see cref="AuditLevel.Metadata"/> record the same fields: an <see cref="AuditEvent"/> has no
 /// request or response body, so a Secret's data, a pod manifest or an image report never reaches the log.</para>
+/// <para>When the redactor replaces user names (pseudonyms or <c>user.username</c>) or drops
+/// <c>user.groups</c>, the user name and groups quoted in the reason and annotations
+/// (<c>User "alice"</c>, <c>groups ["dev"]</c>, as RBAC and overlays word them) are replaced the
+/// same way. Binding, role and rule names in a reason are policy names and are kept: a binding
+/// named after a user reveals the user. Service-account subjects are quoted by the reason as <c>"name/namespace"</c>,
+/// which is not the user name and is left as it is: redact <c>reason</c> if that matters.</para>
 /// <para>Fail closed: if the sink throws, the exception propagates and the decorator returns no
 /// decision, so nothing is allowed without its event having been written.</para>
 /// <para>Thread-safe when the sink is (the sinks in this library are).</para>
@@ -137,7 +143,56 @@ public sealed class Auditor
             StageTimestamp = _time.GetUtcNow(),
             Annotations = notes,
         };
-        return Sink.Append(_redactor.Redact(auditEvent));
+        return Sink.Append(ScrubUser(_redactor.Redact(auditEvent), request.User));
+    }
+
+    /// <summary>
+    /// When the redactor replaced the user name (pseudonym or redaction) or dropped the groups, the
+    /// decision's reason and annotations still quote them (<c>User "alice"</c>, <c>groups ["dev"]</c>):
+    /// replace the quoted names there as well.
+    /// </summary>
+    private static AuditEvent ScrubUser(AuditEvent redacted, UserInfo user)
+    {
+        var replacements = new List<(string Quoted, string By)>();
+        if (redacted.User?.Username is { } name && name != user.Name && user.Name.Length > 0)
+        {
+            replacements.Add(($"\"{user.Name}\"", $"\"{name}\""));
+        }
+
+        if (redacted.User?.Groups is null)
+        {
+            foreach (string group in user.Groups)
+            {
+                replacements.Add(($"\"{group}\"", $"\"{AuditRedactor.RedactedValue}\""));
+            }
+        }
+
+        if (replacements.Count == 0)
+        {
+            return redacted;
+        }
+
+        Dictionary<string, string>? notes = null;
+        if (redacted.Annotations is { } annotations)
+        {
+            notes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in annotations)
+            {
+                notes[key] = Replace(value, replacements);
+            }
+        }
+
+        return redacted with { Reason = redacted.Reason is null ? null : Replace(redacted.Reason, replacements), Annotations = notes };
+    }
+
+    private static string Replace(string text, List<(string Quoted, string By)> replacements)
+    {
+        foreach (var (quoted, by) in replacements)
+        {
+            text = text.Replace(quoted, by, StringComparison.Ordinal);
+        }
+
+        return text;
     }
 
     private static string? Empty(string value) => value.Length == 0 ? null : value;
