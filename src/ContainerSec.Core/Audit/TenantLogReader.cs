@@ -142,9 +142,6 @@ public sealed class TenantLogReader
         Refresh();
     }
 
-    /// <summary>The global log.</summary>
-    public IAuditLog Log => _log;
-
     /// <summary>Every entry of <paramref name="tenant"/>, in log order, if <paramref name="user"/> may read the tenant's log.</summary>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">A stored entry does not match its leaf hash.</exception>
