@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ContainerSec.Audit;
 using ContainerSec.Conformance;
+using ContainerSec.Policy;
 using ContainerSec.Tests.Audit;
 
 namespace ContainerSec.Kubernetes.Tests;
@@ -90,6 +91,25 @@ public sealed class AuditPolicyLoaderTests
         }
 
         Assert.Equal(37, LogLines.Length);
+    }
+
+    [Fact]
+    public void LoadFile_ExamplePolicy_DrivesTheAuditingAuthorizer()
+    {
+        using var sink = new MerkleTreeAuditSink();
+        var everyone = new RbacPolicy(
+            clusterRoles: [new ClusterRole("all", [new PolicyRule(["*"], ["*"], ["*"])])],
+            clusterRoleBindings: [new ClusterRoleBinding("all", "all", [Subject.Group("system:authenticated")])]);
+        var auditor = new Auditor(sink, AuditPolicyLoader.LoadFile(Path.Combine(RealData, "audit-policy.yaml")));
+        var authorizer = new AuditingRbacAuthorizer(new CompiledRbacAuthorizer(everyone), auditor);
+        var alice = new UserInfo("alice", ["system:authenticated"]);
+
+        authorizer.Authorize(AccessRequest.ForResource(alice, "update", "", "configmaps", "kube-system", "controller-leader"));
+        authorizer.Authorize(AccessRequest.ForResource(alice, "get", "", "pods", "shop", "web"));
+        authorizer.Authorize(AccessRequest.ForResource(alice, "get", "", "secrets", "shop", "db"));
+
+        Assert.Equal(2UL, sink.Size);
+        Assert.Equal(["RequestResponse", "Metadata"], Enumerable.Range(0, 2).Select(i => JsonDocument.Parse(sink.ReadEntry((ulong)i)).RootElement.GetProperty("level").GetString()));
     }
 
     [Fact]

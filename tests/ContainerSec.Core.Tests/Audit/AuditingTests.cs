@@ -273,6 +273,21 @@ public sealed class AuditingTests
         }
     }
 
+    [Fact]
+    public void Authorize_FromManyThreads_EveryDecisionRecordedOnce_LogVerifies()
+    {
+        using var sink = new MerkleTreeAuditSink();
+        var authorizer = new AuditingRbacAuthorizer(new CompiledRbacAuthorizer(ShopPolicy()), new Auditor(sink, Everything));
+
+        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => authorizer.Authorize(Get(i % 2 == 0 ? "alice" : "bob", "shop", name: $"web-{i}")));
+
+        Assert.Equal(400UL, sink.Size);
+        List<JsonElement> events = Events(sink);
+        Assert.Equal(400, events.Select(e => e.GetProperty("objectID").GetString()).Distinct().Count());
+        Assert.Equal(200, events.Count(e => e.GetProperty("responseStatus").GetProperty("code").GetInt32() == 200));
+        AssertLogVerifies(sink);
+    }
+
     internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
