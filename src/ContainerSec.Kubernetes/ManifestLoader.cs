@@ -8,6 +8,7 @@ using k8s;
 using k8s.Models;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static ContainerSec.Kubernetes.ManifestYaml;
 
 namespace ContainerSec.Kubernetes;
 
@@ -68,13 +69,7 @@ public static class ManifestLoader
         var builder = new Builder();
         foreach (string path in paths)
         {
-            long length = new FileInfo(path).Length;
-            if (length > MaxFileBytes)
-            {
-                throw new ManifestException(path, -1, "", $"the file is {length} bytes; at most {MaxFileBytes} are read");
-            }
-
-            builder.Add(File.ReadAllText(path, Encoding.UTF8), path);
+            builder.Add(ReadFile(path), path);
         }
 
         return builder.Build();
@@ -99,11 +94,7 @@ public static class ManifestLoader
     {
         ArgumentNullException.ThrowIfNull(yamlOrJson);
         ArgumentNullException.ThrowIfNull(sourceName);
-        if (yamlOrJson.Length > MaxFileBytes)
-        {
-            throw new ManifestException(sourceName, -1, "", $"the text is longer than {MaxFileBytes} characters");
-        }
-
+        CheckLength(yamlOrJson, sourceName);
         var builder = new Builder();
         builder.Add(yamlOrJson, sourceName);
         return builder.Build();
@@ -122,20 +113,12 @@ public static class ManifestLoader
 
         public void Add(string text, string source)
         {
-            var stream = new YamlStream();
-            try
-            {
-                stream.Load(new StringReader(text));
-            }
-            catch (YamlException ex)
-            {
-                throw new ManifestException(source, -1, "", $"not valid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", ex);
-            }
+            YamlStream stream = Parse(text, source);
 
             for (int index = 0; index < stream.Documents.Count; index++)
             {
                 YamlNode root = stream.Documents[index].RootNode;
-                if (root is YamlScalarNode { Value: null or "" or "~" or "null" })
+                if (IsEmptyDocument(root))
                 {
                     continue; // An empty document ("---" at the end of a file).
                 }
@@ -397,71 +380,5 @@ public static class ManifestLoader
             YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? ""),
             _ => null,
         };
-    }
-
-    private readonly record struct Location(string Source, int Document)
-    {
-        public ManifestException Error(string field, string problem, Exception? inner = null) => new(Source, Document, field, problem, inner);
-
-        public override string ToString() => $"{Source}: document {Document}";
-    }
-
-    /// <summary>Refuses fields the object's kind does not have: a misspelt <c>subject:</c> would otherwise bind nobody, silently.</summary>
-    private static void OnlyFields(YamlMappingNode node, Location at, string path, string[] allowed)
-    {
-        foreach (YamlNode key in node.Children.Keys)
-        {
-            string name = (key as YamlScalarNode)?.Value ?? "";
-            if (Array.IndexOf(allowed, name) < 0)
-            {
-                throw at.Error(Join(path, name), $"unknown field (allowed: {string.Join(", ", allowed)})");
-            }
-        }
-    }
-
-    private static string Join(string path, string name) => path.Length == 0 ? name : name.Length == 0 ? path : $"{path}.{name}";
-
-    private static YamlNode? Child(YamlMappingNode node, string name) =>
-        node.Children.TryGetValue(new YamlScalarNode(name), out YamlNode? value) && !IsNull(value) ? value : null;
-
-    private static bool IsNull(YamlNode node) => node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" };
-
-    private static string Scalar(YamlMappingNode node, string name, Location at, string path, bool required) => Child(node, name) switch
-    {
-        null when required => throw at.Error(Join(path, name), "is required"),
-        null => "",
-        YamlScalarNode scalar => scalar.Value ?? "",
-        _ => throw at.Error(Join(path, name), "must be a string"),
-    };
-
-    private static YamlMappingNode? Mapping(YamlMappingNode node, string name, Location at, string path, bool required) => Child(node, name) switch
-    {
-        null when required => throw at.Error(Join(path, name), "is required"),
-        null => null,
-        YamlMappingNode mapping => mapping,
-        _ => throw at.Error(Join(path, name), "must be a mapping"),
-    };
-
-    private static IEnumerable<YamlNode> Sequence(YamlMappingNode node, string name, Location at, string path) => Child(node, name) switch
-    {
-        null => [],
-        YamlSequenceNode list => list.Children,
-        _ => throw at.Error(Join(path, name), "must be a list"),
-    };
-
-    private static int Strings(YamlMappingNode node, string name, Location at, string path)
-    {
-        int i = 0;
-        foreach (YamlNode value in Sequence(node, name, at, path))
-        {
-            if (value is not YamlScalarNode || IsNull(value))
-            {
-                throw at.Error($"{Join(path, name)}[{i}]", "must be a string");
-            }
-
-            i++;
-        }
-
-        return i;
     }
 }

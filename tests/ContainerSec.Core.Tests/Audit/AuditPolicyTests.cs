@@ -14,19 +14,7 @@ public sealed class AuditPolicyTests
 {
     private static readonly string RealData = SharedData.PathOf("realdata", "kubernetes-audit");
 
-    /// <summary>audit-policy.yaml, rule for rule.</summary>
-    private static AuditPolicy ExamplePolicy() => new(
-    [
-        new() { Level = AuditLevel.RequestResponse, Resources = [new("", ["pods"])] },
-        new() { Level = AuditLevel.Metadata, Resources = [new("", ["pods/log", "pods/status"])] },
-        new() { Level = AuditLevel.None, Resources = [new("", ["configmaps"], ["controller-leader"])] },
-        new() { Level = AuditLevel.None, Users = ["system:kube-proxy"], Verbs = ["watch"], Resources = [new("", ["endpoints", "services"])] },
-        new() { Level = AuditLevel.None, UserGroups = ["system:authenticated"], NonResourceUrls = ["/api*", "/version"] },
-        new() { Level = AuditLevel.Request, Resources = [new("", ["configmaps"])], Namespaces = ["kube-system"] },
-        new() { Level = AuditLevel.Metadata, Resources = [new("", ["secrets", "configmaps"])] },
-        new() { Level = AuditLevel.Request, Resources = [new(""), new("extensions")] },
-        new() { Level = AuditLevel.Metadata, OmitStages = [AuditStage.RequestReceived] },
-    ], [AuditStage.RequestReceived]);
+    private static AuditPolicy ExamplePolicy() => AuditPolicyExamples.ExamplePolicy();
 
     [Fact]
     public void ExamplePolicyFile_HasTheTranscribedRules()
@@ -138,18 +126,7 @@ public sealed class AuditPolicyTests
         {
             using JsonDocument doc = JsonDocument.Parse(line);
             JsonElement e = doc.RootElement;
-            JsonElement user = e.GetProperty("user");
-            bool resource = e.TryGetProperty("objectRef", out JsonElement objectRef);
-            var request = new AuditRequestAttributes
-            {
-                Username = user.GetProperty("username").GetString()!,
-                Groups = user.TryGetProperty("groups", out JsonElement g) ? [.. g.EnumerateArray().Select(x => x.GetString()!)] : null,
-                Verb = e.GetProperty("verb").GetString()!,
-                IsResourceRequest = resource,
-                Resource = resource && objectRef.TryGetProperty("resource", out JsonElement r) ? r.GetString()! : "",
-                Namespace = resource && objectRef.TryGetProperty("namespace", out JsonElement n) ? n.GetString()! : "",
-                Path = e.GetProperty("requestURI").GetString()!,
-            };
+            AuditRequestAttributes request = AuditPolicyExamples.Attributes(e);
             AuditPolicyDecision decision = policy.Evaluate(request);
             Assert.Equal(e.GetProperty("level").GetString(), decision.Level.ToString());
             Assert.True(decision.ShouldRecord(Enum.Parse<AuditStage>(e.GetProperty("stage").GetString()!)));

@@ -1,0 +1,348 @@
+using ContainerSec.Policy;
+
+namespace ContainerSec.Audit;
+
+/// <summary>
+/// Turns policy decisions into audit events: applies the <see cref="AuditPolicy"/> level, the
+/// tenant mapping and the <see cref="AuditRedactor"/>, and writes the event to an <see cref="IAuditSink"/>.
+/// The decorators (<see cref="AuditingRbacAuthorizer"/>, <see cref="AuditingAccessEvaluator"/>,
+/// <see cref="AuditingAdmission"/>) call it for every decision, so callers write no glue.
+/// </summary>
+/// <remarks>
+/// <para>An event records who (<see cref="AccessRequest.User"/> name and groups), what (verb, API
+/// group, resource, subresource, namespace, name or path, as <see cref="AuditEvent.ObjectRef"/>,
+/// <see cref="AuditEvent.RequestUri"/> and <see cref="AuditEvent.ObjectId"/>), the decision
+/// (<see cref="AuditEvent.ResponseCode"/> 200 or 403 and the annotation <see cref="DecisionAnnotation"/>:
+/// <c>allow</c> or <c>forbid</c>), the reason (<see cref="AuditEvent.Reason"/>, the decision's own
+/// text), the event type, the tenant and the time from the <see cref="TimeProvider"/>
+/// (request received = before the decision, stage = after). The stage is
+/// <see cref="AuditStage.ResponseComplete"/>; the audit id a random UUID.</para>
+/// <para>The audit policy is evaluated on the request: a level of <see cref="AuditLevel.None"/>, or
+/// <see cref="AuditStage.ResponseComplete"/> among the omitted stages, records nothing. Levels
+/// above <see cref="AuditLevel.Metadata"/> record the same fields: an <see cref="AuditEvent"/> has no
+/// request or response body, so a Secret's data, a pod manifest or an image report never reaches the log.</para>
+/// <para>When the redactor replaces user names (pseudonyms or <c>user.username</c>) or drops
+/// <c>user.groups</c>, the user name and groups quoted in the reason and annotations
+/// (<c>User "alice"</c>, <c>groups ["dev"]</c>, as RBAC and overlays word them) are replaced the
+/// same way. Binding, role and rule names in a reason are policy names and are kept: a binding
+/// named after a user reveals the user. Service-account subjects are quoted by the reason as <c>"name/namespace"</c>,
+/// which is not the user name and is left as it is: redact <c>reason</c> if that matters.</para>
+/// <para>Fail closed: if the sink throws, the exception propagates and the decorator returns no
+/// decision, so nothing is allowed without its event having been written.</para>
+/// <para>Thread-safe when the sink is (the sinks in this library are).</para>
+/// </remarks>
+public sealed class Auditor
+{
+    /// <summary>The event type of authorization decisions.</summary>
+    public const string AuthorizationEventType = "authorization";
+
+    /// <summary>The event type of admission decisions.</summary>
+    public const string AdmissionEventType = "admission";
+
+    /// <summary>The annotation holding the decision, <c>allow</c> or <c>forbid</c> (Kubernetes' authorization annotation).</summary>
+    public const string DecisionAnnotation = "authorization.k8s.io/decision";
+
+    /// <summary>The tenant of cluster-scoped requests and non-resource requests (the empty string: readable only with a cluster-wide grant).</summary>
+    public const string ClusterTenant = "";
+
+    private readonly AuditRedactor _redactor;
+    private readonly Func<string, string> _tenantOfNamespace;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates an auditor.</summary>
+    /// <param name="sink">Where events are written.</param>
+    /// <param name="policy">Which requests are recorded, and at which level.</param>
+    /// <param name="redactor">The redaction applied to every event; when <see langword="null"/>, a redactor with no paths (which still drops the query string of requests on Secrets).</param>
+    /// <param name="tenantOfNamespace">Maps a request's non-empty namespace to its tenant; the namespace itself when <see langword="null"/>. Requests without a namespace belong to <see cref="ClusterTenant"/>.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="sink"/> or <paramref name="policy"/> is <see langword="null"/>.</exception>
+    public Auditor(IAuditSink sink, AuditPolicy policy, AuditRedactor? redactor = null, Func<string, string>? tenantOfNamespace = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(policy);
+        Sink = sink;
+        Policy = policy;
+        _redactor = redactor ?? new AuditRedactor([]);
+        _tenantOfNamespace = tenantOfNamespace ?? (ns => ns);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The sink.</summary>
+    public IAuditSink Sink { get; }
+
+    /// <summary>The audit policy.</summary>
+    public AuditPolicy Policy { get; }
+
+    /// <summary>The current time, from the auditor's <see cref="TimeProvider"/>; the decorators take the request-received time from it.</summary>
+    public DateTimeOffset GetUtcNow() => _time.GetUtcNow();
+
+    /// <summary>The tenant of <paramref name="request"/>: its namespace mapped, or <see cref="ClusterTenant"/> when it has none.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The tenant mapping returned <see langword="null"/>.</exception>
+    public string TenantOf(AccessRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Namespace.Length == 0
+            ? ClusterTenant
+            : _tenantOfNamespace(request.Namespace) ?? throw new InvalidOperationException($"The tenant mapping returned null for namespace \"{request.Namespace}\".");
+    }
+
+    /// <summary>Records one decision about <paramref name="request"/>, if the audit policy asks for it.</summary>
+    /// <param name="eventType">The event type, e.g. <see cref="AuthorizationEventType"/>.</param>
+    /// <param name="request">Who asked for what.</param>
+    /// <param name="allowed">The decision.</param>
+    /// <param name="reason">Why (the decision's reason).</param>
+    /// <param name="requestReceived">When the decision started (from <see cref="GetUtcNow"/>).</param>
+    /// <param name="objectId">The object id; when <see langword="null"/>, derived from the request (<c>resource[/subresource][.group]/namespace/name</c>, or the path).</param>
+    /// <param name="annotations">More annotations (added to <see cref="DecisionAnnotation"/>).</param>
+    /// <returns>The index of the event in the sink, or <see langword="null"/> when the policy records nothing for the request.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="eventType"/>, <paramref name="request"/> or <paramref name="reason"/> is <see langword="null"/>.</exception>
+    public ulong? Record(string eventType, AccessRequest request, bool allowed, string reason, DateTimeOffset requestReceived, string? objectId = null, IReadOnlyDictionary<string, string>? annotations = null)
+    {
+        ArgumentNullException.ThrowIfNull(eventType);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(reason);
+        AuditPolicyDecision decision = Policy.Evaluate(new AuditRequestAttributes
+        {
+            Username = request.User.Name, Groups = request.User.Groups, Verb = request.Verb, IsResourceRequest = request.IsResourceRequest,
+            ApiGroup = request.ApiGroup, Resource = request.Resource, Subresource = request.Subresource,
+            Namespace = request.Namespace, Name = request.Name, Path = request.Path,
+        });
+        if (!decision.ShouldRecord(AuditStage.ResponseComplete))
+        {
+            return null;
+        }
+
+        var notes = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (annotations is not null)
+        {
+            foreach (var (key, value) in annotations)
+            {
+                notes[key] = value;
+            }
+        }
+
+        notes[DecisionAnnotation] = allowed ? "allow" : "forbid";
+        var auditEvent = new AuditEvent
+        {
+            AuditId = Guid.NewGuid().ToString("D"),
+            Tenant = TenantOf(request),
+            EventType = eventType,
+            Stage = AuditStage.ResponseComplete,
+            Level = decision.Level,
+            Verb = request.Verb,
+            RequestUri = request.Path.Length > 0 ? request.Path : null,
+            User = new AuditUser(request.User.Name, null, request.User.Groups),
+            ObjectRef = request.IsResourceRequest
+                ? new AuditObjectReference(request.Resource, Empty(request.Namespace), Empty(request.Name), Empty(request.ApiGroup), Subresource: Empty(request.Subresource))
+                : null,
+            ObjectId = objectId ?? ObjectIdOf(request),
+            ResponseCode = allowed ? 200 : 403,
+            Reason = reason,
+            RequestReceivedTimestamp = requestReceived,
+            StageTimestamp = _time.GetUtcNow(),
+            Annotations = notes,
+        };
+        return Sink.Append(ScrubUser(_redactor.Redact(auditEvent), request.User));
+    }
+
+    /// <summary>
+    /// When the redactor replaced the user name (pseudonym or redaction) or dropped the groups, the
+    /// decision's reason and annotations still quote them (<c>User "alice"</c>, <c>groups ["dev"]</c>):
+    /// replace the quoted names there as well.
+    /// </summary>
+    private static AuditEvent ScrubUser(AuditEvent redacted, UserInfo user)
+    {
+        var replacements = new List<(string Quoted, string By)>();
+        if (redacted.User?.Username is { } name && name != user.Name && user.Name.Length > 0)
+        {
+            replacements.Add(($"\"{user.Name}\"", $"\"{name}\""));
+        }
+
+        if (redacted.User?.Groups is null)
+        {
+            foreach (string group in user.Groups)
+            {
+                replacements.Add(($"\"{group}\"", $"\"{AuditRedactor.RedactedValue}\""));
+            }
+        }
+
+        if (replacements.Count == 0)
+        {
+            return redacted;
+        }
+
+        Dictionary<string, string>? notes = null;
+        if (redacted.Annotations is { } annotations)
+        {
+            notes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in annotations)
+            {
+                notes[key] = Replace(value, replacements);
+            }
+        }
+
+        return redacted with { Reason = redacted.Reason is null ? null : Replace(redacted.Reason, replacements), Annotations = notes };
+    }
+
+    private static string Replace(string text, List<(string Quoted, string By)> replacements)
+    {
+        foreach (var (quoted, by) in replacements)
+        {
+            text = text.Replace(quoted, by, StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+
+    private static string? Empty(string value) => value.Length == 0 ? null : value;
+
+    private static string ObjectIdOf(AccessRequest request)
+    {
+        if (!request.IsResourceRequest)
+        {
+            return request.Path;
+        }
+
+        string resource = request.Subresource.Length > 0 ? $"{request.Resource}/{request.Subresource}" : request.Resource;
+        string group = request.ApiGroup.Length > 0 ? $"{resource}.{request.ApiGroup}" : resource;
+        return $"{group}/{request.Namespace}/{request.Name}";
+    }
+}
+
+/// <summary>
+/// An RBAC authorizer (<see cref="RbacAuthorizer"/> or <see cref="CompiledRbacAuthorizer"/>) that
+/// records every decision as an <see cref="Auditor.AuthorizationEventType"/> event. Use it wherever
+/// an <see cref="IRbacAuthorizer"/> is taken, e.g. inside an <see cref="AccessEvaluator"/> (then the
+/// RBAC part is recorded; wrap the evaluator in <see cref="AuditingAccessEvaluator"/> to record the final decision instead).
+/// </summary>
+public sealed class AuditingRbacAuthorizer : IRbacAuthorizer
+{
+    private readonly IRbacAuthorizer _inner;
+    private readonly Auditor _auditor;
+
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public AuditingRbacAuthorizer(IRbacAuthorizer inner, Auditor auditor)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(auditor);
+        _inner = inner;
+        _auditor = auditor;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Records the decision, so it takes <see cref="Authorize"/>'s path (the reason is needed).</remarks>
+    public bool IsAllowed(AccessRequest request) => Authorize(request).Allowed;
+
+    /// <inheritdoc/>
+    /// <exception cref="Exception">Whatever the sink throws; then no decision is returned (fail closed).</exception>
+    public RbacDecision Authorize(AccessRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        DateTimeOffset received = _auditor.GetUtcNow();
+        RbacDecision decision = _inner.Authorize(request);
+        _auditor.Record(Auditor.AuthorizationEventType, request, decision.Allowed, decision.Reason, received);
+        return decision;
+    }
+}
+
+/// <summary>An <see cref="AccessEvaluator"/> (RBAC plus deny overlays) that records every final decision as an <see cref="Auditor.AuthorizationEventType"/> event.</summary>
+public sealed class AuditingAccessEvaluator
+{
+    private readonly AccessEvaluator _inner;
+    private readonly Auditor _auditor;
+
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public AuditingAccessEvaluator(AccessEvaluator inner, Auditor auditor)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(auditor);
+        _inner = inner;
+        _auditor = auditor;
+    }
+
+    /// <summary>Decides <paramref name="request"/> as <see cref="AccessEvaluator.Evaluate"/> does and records the decision (with the forbid rule and overlay, if one matched).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is <see langword="null"/>.</exception>
+    /// <exception cref="Exception">Whatever the sink throws; then no decision is returned (fail closed).</exception>
+    public AccessDecision Evaluate(AccessRequest request, RequestAttributes? attributes = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        DateTimeOffset received = _auditor.GetUtcNow();
+        AccessDecision decision = _inner.Evaluate(request, attributes);
+        Dictionary<string, string>? notes = decision.ForbidRule is { } rule
+            ? new(StringComparer.Ordinal) { ["containersec.io/deny-overlay"] = decision.Overlay!.Name, ["containersec.io/forbid-rule"] = rule.Name }
+            : null;
+        _auditor.Record(Auditor.AuthorizationEventType, request, decision.Allowed, decision.Reason, received, annotations: notes);
+        return decision;
+    }
+}
+
+/// <summary>
+/// Admission checks that record every decision as an <see cref="Auditor.AdmissionEventType"/>
+/// event: Pod Security, image policy and the image vulnerability gate. The request says who
+/// submits what (e.g. <c>AccessRequest.ForResource(user, "create", "", "pods", ns, name)</c>); the
+/// manifest, image report and pod contents are evaluated but never logged.
+/// </summary>
+public sealed class AuditingAdmission
+{
+    /// <summary>The annotation naming the admission check (<c>pod-security</c>, <c>image-policy</c>, <c>image-vulnerabilities</c>).</summary>
+    public const string CheckAnnotation = "containersec.io/admission-check";
+
+    private readonly Auditor _auditor;
+
+    /// <summary>Creates the admission checks over <paramref name="auditor"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="auditor"/> is <see langword="null"/>.</exception>
+    public AuditingAdmission(Auditor auditor)
+    {
+        ArgumentNullException.ThrowIfNull(auditor);
+        _auditor = auditor;
+    }
+
+    /// <summary>Evaluates Pod Security as <see cref="PodSecurityEvaluator.Evaluate(System.Text.Json.JsonElement, PodSecurityLevel, PodSecurityVersion)"/> and records the result; the reason is upstream's refusal text, or <c>allowed by PodSecurity "level:version"</c>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> or <paramref name="level"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The manifest is malformed (nothing is recorded).</exception>
+    public PodSecurityResult EvaluatePodSecurity(AccessRequest request, System.Text.Json.JsonElement manifest, PodSecurityLevel level, PodSecurityVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        DateTimeOffset received = _auditor.GetUtcNow();
+        PodSecurityResult result = PodSecurityEvaluator.Evaluate(manifest, level, version);
+        _auditor.Record(Auditor.AdmissionEventType, request, result.Allowed, result.ToString(), received, annotations: new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [CheckAnnotation] = "pod-security",
+            ["pod-security.kubernetes.io/enforce-policy"] = $"{level.Name}:{version}",
+        });
+        return result;
+    }
+
+    /// <summary>Evaluates <paramref name="image"/> with <paramref name="policy"/> and records the result; the object id is the image reference.</summary>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public ImagePolicyResult EvaluateImage(AccessRequest request, ImagePolicy policy, string image)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(policy);
+        DateTimeOffset received = _auditor.GetUtcNow();
+        ImagePolicyResult result = policy.Evaluate(image);
+        _auditor.Record(Auditor.AdmissionEventType, request, result.Allowed, result.ToString(), received, image, Check("image-policy"));
+        return result;
+    }
+
+    /// <summary>Evaluates <paramref name="report"/> with <paramref name="gate"/> and records the result: the blocking findings (ids and severities), or allowed; the object id is the report's artifact name.</summary>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public ImageVulnerabilityDecision EvaluateVulnerabilities(AccessRequest request, ImageVulnerabilityGate gate, TrivyReport report)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(report);
+        DateTimeOffset received = _auditor.GetUtcNow();
+        ImageVulnerabilityDecision decision = gate.Evaluate(report);
+        string reason = decision.Allowed
+            ? $"no finding at or above {gate.Threshold} ({decision.Waived.Count} waived)"
+            : $"blocked by {decision.Blocking.Count} finding(s) at or above {gate.Threshold}: {string.Join(", ", decision.Blocking.Select(f => $"{f.Id} {f.Severity}"))}";
+        _auditor.Record(Auditor.AdmissionEventType, request, decision.Allowed, reason, received, report.ArtifactName, Check("image-vulnerabilities"));
+        return decision;
+    }
+
+    private static Dictionary<string, string> Check(string name) => new(StringComparer.Ordinal) { [CheckAnnotation] = name };
+}
