@@ -17,7 +17,7 @@ public interface IAuditSink
 /// An audit sink that is also a readable, verifiable RFC 9162 Merkle log: entries are the canonical
 /// JSON of the events, leaf hashes are <c>SHA-256(0x00 ‖ entry)</c>, and proofs verify with <see cref="MerkleProof"/>.
 /// </summary>
-/// <remarks>Implementations in this library are thread-safe: every member takes one lock.</remarks>
+/// <remarks>Implementations in this library are thread-safe.</remarks>
 public interface IAuditLog : IAuditSink
 {
     /// <summary>The number of entries.</summary>

@@ -97,14 +97,14 @@ public sealed class MerkleTreeAuditSink : IAuditLog, IDisposable
 }
 
 /// <summary>
-/// An audit sink over a <see cref="DurableMerkleLog"/>: each event's canonical JSON is appended as
-/// its own durable batch, so <see cref="Append"/> returns only once the event is on disk (with
-/// <see cref="DurableMerkleLogOptions.FlushToDisk"/>, one fsync per event). Thread-safe: calls are
-/// serialised with one lock, as the log itself has one writer.
+/// An audit sink over a <see cref="DurableMerkleLog"/>: each event's canonical JSON is appended
+/// with <see cref="DurableMerkleLog.Append(ReadOnlySpan{byte})"/>, so <see cref="Append"/> returns
+/// only once the event is durable, and events recorded at the same time from several threads share
+/// one write and one fsync (the log's group commit). Thread-safe without a lock of its own: the log
+/// serialises its writer and lets readers run beside it.
 /// </summary>
 public sealed class DurableMerkleLogAuditSink : IAuditLog, IDisposable
 {
-    private readonly Lock _gate = new();
     private readonly DurableMerkleLog _log;
     private readonly bool _leaveOpen;
 
@@ -120,83 +120,34 @@ public sealed class DurableMerkleLogAuditSink : IAuditLog, IDisposable
     }
 
     /// <inheritdoc/>
-    public ulong Size
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _log.Size;
-            }
-        }
-    }
+    public ulong Size => _log.Size;
 
     /// <inheritdoc/>
-    /// <exception cref="IOException">Writing failed; the event is not acknowledged (see <see cref="DurableMerkleLog.AppendBatch"/>).</exception>
+    /// <exception cref="IOException">Writing failed; the event is not acknowledged (see <see cref="DurableMerkleLog.Append(ReadOnlySpan{byte})"/>).</exception>
     /// <exception cref="InvalidOperationException">An earlier write failed; the log must be reopened.</exception>
-    public ulong Append(AuditEvent auditEvent)
-    {
-        byte[] entry = AuditEventSerializer.ToCanonicalJson(auditEvent);
-        lock (_gate)
-        {
-            return _log.AppendBatch([entry]);
-        }
-    }
+    public ulong Append(AuditEvent auditEvent) => _log.Append(AuditEventSerializer.ToCanonicalJson(auditEvent));
 
     /// <inheritdoc/>
-    public byte[] ReadEntry(ulong index)
-    {
-        lock (_gate)
-        {
-            return _log.ReadEntry(index);
-        }
-    }
+    public byte[] ReadEntry(ulong index) => _log.ReadEntry(index);
 
     /// <inheritdoc/>
-    public byte[] GetLeafHash(ulong index)
-    {
-        lock (_gate)
-        {
-            return _log.GetLeafHash(index);
-        }
-    }
+    public byte[] GetLeafHash(ulong index) => _log.GetLeafHash(index);
 
     /// <inheritdoc/>
-    public byte[] GetRoot(ulong treeSize)
-    {
-        lock (_gate)
-        {
-            return _log.GetRoot(treeSize);
-        }
-    }
+    public byte[] GetRoot(ulong treeSize) => _log.GetRoot(treeSize);
 
     /// <inheritdoc/>
-    public byte[][] GetInclusionProof(ulong leafIndex, ulong treeSize)
-    {
-        lock (_gate)
-        {
-            return _log.GetInclusionProof(leafIndex, treeSize);
-        }
-    }
+    public byte[][] GetInclusionProof(ulong leafIndex, ulong treeSize) => _log.GetInclusionProof(leafIndex, treeSize);
 
     /// <inheritdoc/>
-    public byte[][] GetConsistencyProof(ulong size1, ulong size2)
-    {
-        lock (_gate)
-        {
-            return _log.GetConsistencyProof(size1, size2);
-        }
-    }
+    public byte[][] GetConsistencyProof(ulong size1, ulong size2) => _log.GetConsistencyProof(size1, size2);
 
     /// <summary>Disposes the log unless the sink was created with <c>leaveOpen</c>.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        if (!_leaveOpen)
         {
-            if (!_leaveOpen)
-            {
-                _log.Dispose();
-            }
+            _log.Dispose();
         }
     }
 }
