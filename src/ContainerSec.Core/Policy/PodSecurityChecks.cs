@@ -249,7 +249,7 @@ internal static class PodSecurityChecks
         {
             FieldPath path = c.SecurityContextPath.Then("capabilities");
             int index = 0;
-            foreach (JsonElement capability in Strings(Capabilities(c), path, "add"u8, "add"))
+            foreach (JsonElement capability in Strings(Capabilities(c), c.SecurityContext.CapabilitiesAdd, path, "add"))
             {
                 if (!OneOf(capability, BaselineCapabilities))
                 {
@@ -595,19 +595,19 @@ internal static class PodSecurityChecks
             FieldPath path = c.SecurityContextPath.Then("capabilities");
             JsonElement capabilities = Capabilities(c);
             bool dropsAll = false;
-            foreach (JsonElement capability in Strings(capabilities, path, "drop"u8, "drop"))
+            foreach (JsonElement capability in Strings(capabilities, c.SecurityContext.CapabilitiesDrop, path, "drop"))
             {
                 dropsAll |= capability.ValueEquals("ALL"u8);
             }
 
             if (!dropsAll)
             {
-                sink.Add(path.Format("drop"), AdmissionJson.TryGet(capabilities, "drop"u8, out JsonElement drop) ? drop.GetRawText() : Unset,
+                sink.Add(path.Format("drop"), capabilities.ValueKind == JsonValueKind.Object && c.SecurityContext.CapabilitiesDrop.ValueKind is JsonValueKind.Array ? c.SecurityContext.CapabilitiesDrop.GetRawText() : Unset,
                     "unrestricted capabilities", $"container \"{c.NameText}\" must set securityContext.capabilities.drop=[\"ALL\"]");
             }
 
             int index = 0;
-            foreach (JsonElement capability in Strings(capabilities, path, "add"u8, "add"))
+            foreach (JsonElement capability in Strings(capabilities, c.SecurityContext.CapabilitiesAdd, path, "add"))
             {
                 if (!capability.ValueEquals("NET_BIND_SERVICE"u8))
                 {
@@ -648,10 +648,11 @@ internal static class PodSecurityChecks
     /// <summary>A string value as text, <c>""</c> when unset.</summary>
     private static string Text(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
 
-    /// <summary>The items of the array <c>parent.name</c> (nothing when the parent or the array is unset), each checked to be a string.</summary>
-    private static StringItems Strings(JsonElement parent, in FieldPath parentPath, ReadOnlySpan<byte> nameUtf8, string name)
+    /// <summary>The items of <paramref name="array"/>, the field <c>name</c> of <paramref name="parent"/> read beforehand (nothing when
+    /// the parent or the array is unset), each checked to be a string.</summary>
+    private static StringItems Strings(JsonElement parent, JsonElement array, in FieldPath parentPath, string name)
     {
-        if (!AdmissionJson.TryGet(parent, nameUtf8, out JsonElement array) || !AdmissionJson.IsArray(array, parentPath, name))
+        if (parent.ValueKind != JsonValueKind.Object || !AdmissionJson.IsArray(array, parentPath, name))
         {
             return default;
         }

@@ -112,6 +112,8 @@ internal struct SecurityContextFields
     public JsonElement AppArmorProfile;
     public JsonElement SeccompProfile;
     public JsonElement Capabilities;
+    public JsonElement CapabilitiesDrop;
+    public JsonElement CapabilitiesAdd;
     public JsonElement ProcMount;
     public JsonElement WindowsOptions;
     public JsonElement Sysctls;
@@ -168,6 +170,23 @@ internal struct SecurityContextFields
             else if (name.SequenceEqual("sysctls"u8))
             {
                 fields.Sysctls = value;
+            }
+        }
+
+        // capabilities.drop and .add, read here once; the checks still check every type where they read them.
+        if (fields.Capabilities.ValueKind == JsonValueKind.Object)
+        {
+            foreach (JsonProperty property in fields.Capabilities.EnumerateObject())
+            {
+                ReadOnlySpan<byte> name = PodSecurityView.NameOf(property, scratch);
+                if (name.SequenceEqual("drop"u8))
+                {
+                    fields.CapabilitiesDrop = property.Value;
+                }
+                else if (name.SequenceEqual("add"u8))
+                {
+                    fields.CapabilitiesAdd = property.Value;
+                }
             }
         }
 
@@ -235,23 +254,49 @@ internal struct PodSecurityView
             throw new ArgumentException($"The manifest must be a JSON object, not {manifest.ValueKind}.", nameof(manifest));
         }
 
-        if (!AdmissionJson.TryGet(manifest, "kind"u8, out JsonElement kind))
+        // kind, metadata and spec in one pass (a Pod's metadata and spec are these); the last duplicate wins, as with TryGetProperty.
+        JsonElement kind = default, metadata = default, spec = default;
+        Span<byte> scratch = stackalloc byte[MaxFieldNameLength];
+        foreach (JsonProperty property in manifest.EnumerateObject())
+        {
+            ReadOnlySpan<byte> name = NameOf(property, scratch);
+            if (name.SequenceEqual("kind"u8))
+            {
+                kind = property.Value;
+            }
+            else if (name.SequenceEqual("metadata"u8))
+            {
+                metadata = property.Value;
+            }
+            else if (name.SequenceEqual("spec"u8))
+            {
+                spec = property.Value;
+            }
+        }
+
+        if (!AdmissionJson.IsString(kind, FieldPath.Of(""), "kind"))
         {
             throw new ArgumentException("The manifest has no 'kind'.", nameof(manifest));
         }
 
-        AdmissionJson.IsString(kind, FieldPath.Of(""), "kind");
         (string[] steps, string[] stepPaths, string metadataPath, string specPath) = Layout(kind);
-        JsonElement holder = manifest;
         string path = "";
-        for (int i = 0; i < steps.Length; i++)
+        if (steps.Length > 0)
         {
-            holder = AdmissionJson.Object(holder, steps[i], path) ?? throw new ArgumentException($"The {kind.GetString()} has no '{stepPaths[i]}'.", nameof(manifest));
-            path = stepPaths[i];
+            JsonElement holder = manifest;
+            for (int i = 0; i < steps.Length; i++)
+            {
+                holder = AdmissionJson.Object(holder, steps[i], path) ?? throw new ArgumentException($"The {kind.GetString()} has no '{stepPaths[i]}'.", nameof(manifest));
+                path = stepPaths[i];
+            }
+
+            AdmissionJson.TryGet(holder, "metadata"u8, out metadata);
+            AdmissionJson.TryGet(holder, "spec"u8, out spec);
         }
 
-        Metadata = AdmissionJson.Object(holder, "metadata"u8, path) ?? default;
-        Spec = AdmissionJson.Object(holder, "spec"u8, path) ?? throw new ArgumentException($"The {kind.GetString()} has no '{specPath}'.", nameof(manifest));
+        FieldPath holderPath = FieldPath.Of(path);
+        Metadata = AdmissionJson.IsObject(metadata, holderPath, "metadata") ? metadata : default;
+        Spec = AdmissionJson.IsObject(spec, holderPath, "spec") ? spec : throw new ArgumentException($"The {kind.GetString()} has no '{specPath}'.", nameof(manifest));
         MetadataPath = FieldPath.Of(metadataPath);
         SpecPath = FieldPath.Of(specPath);
         SecurityContextPath = SpecPath.Then("securityContext");
