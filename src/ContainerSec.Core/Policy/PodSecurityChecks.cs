@@ -460,15 +460,18 @@ internal static class PodSecurityChecks
         }
 
         int index = 0;
-        Span<byte> scratch = stackalloc byte[PodSecurityView.MaxFieldNameLength];
         foreach (JsonElement volume in pod.Volumes.EnumerateArray())
         {
-            AdmissionJson.RequireObject(volume, pod.SpecPath.Item("volumes", index));
+            if (volume.ValueKind != JsonValueKind.Object)
+            {
+                AdmissionJson.RequireObject(volume, pod.SpecPath.Item("volumes", index));
+            }
+
             JsonProperty? type = null;
             bool allowed = false;
             foreach (JsonProperty property in volume.EnumerateObject())
             {
-                ReadOnlySpan<byte> name = PodSecurityView.NameOf(property, scratch);
+                ReadOnlySpan<byte> name = PodSecurityView.NameOf(property);
                 if (name.SequenceEqual("name"u8) || property.Value.ValueKind == JsonValueKind.Null)
                 {
                     continue;
@@ -663,8 +666,15 @@ internal static class PodSecurityChecks
     private static string VolumeName(JsonElement volume, in FieldPath path) =>
         AdmissionJson.TryGet(volume, "name"u8, out JsonElement name) && AdmissionJson.IsString(name, path, "name") ? name.GetString()! : "";
 
+    /// <summary>True when the string <paramref name="value"/> is one of <paramref name="names"/>; compares the raw UTF-8 unless the JSON escapes it.</summary>
     private static bool OneOf(JsonElement value, byte[][] names)
     {
+        ReadOnlySpan<byte> raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+        if (raw.Length >= 2 && raw[0] == (byte)'"' && raw.IndexOf((byte)'\\') < 0)
+        {
+            return OneOf(raw[1..^1], names);
+        }
+
         foreach (byte[] name in names)
         {
             if (value.ValueEquals(name))

@@ -118,14 +118,13 @@ internal struct SecurityContextFields
     public JsonElement WindowsOptions;
     public JsonElement Sysctls;
 
-    /// <summary>Reads the fields of <paramref name="securityContext"/>, an object; with duplicate names the last wins, as in <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>.</summary>
-    public static SecurityContextFields Read(JsonElement securityContext)
+    /// <summary>Reads the fields of <paramref name="securityContext"/>, an object, into <paramref name="fields"/> (default before);
+    /// with duplicate names the last wins, as in <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>.</summary>
+    public static void Read(JsonElement securityContext, ref SecurityContextFields fields)
     {
-        SecurityContextFields fields = default;
-        Span<byte> scratch = stackalloc byte[PodSecurityView.MaxFieldNameLength];
         foreach (JsonProperty property in securityContext.EnumerateObject())
         {
-            ReadOnlySpan<byte> name = PodSecurityView.NameOf(property, scratch);
+            ReadOnlySpan<byte> name = PodSecurityView.NameOf(property);
             JsonElement value = property.Value;
             if (name.SequenceEqual("privileged"u8))
             {
@@ -178,7 +177,7 @@ internal struct SecurityContextFields
         {
             foreach (JsonProperty property in fields.Capabilities.EnumerateObject())
             {
-                ReadOnlySpan<byte> name = PodSecurityView.NameOf(property, scratch);
+                ReadOnlySpan<byte> name = PodSecurityView.NameOf(property);
                 if (name.SequenceEqual("drop"u8))
                 {
                     fields.CapabilitiesDrop = property.Value;
@@ -189,8 +188,6 @@ internal struct SecurityContextFields
                 }
             }
         }
-
-        return fields;
     }
 }
 
@@ -221,9 +218,6 @@ internal struct ContainerView
 [StructLayout(LayoutKind.Auto)]
 internal struct PodSecurityView
 {
-    /// <summary>The longest field name the checks look for ("allowPrivilegeEscalation") fits; longer names match nothing.</summary>
-    internal const int MaxFieldNameLength = 32;
-
     private static readonly string[] ContainerLists = ["initContainers", "containers", "ephemeralContainers"];
 
     private ContainerView[]? _containers;
@@ -256,10 +250,9 @@ internal struct PodSecurityView
 
         // kind, metadata and spec in one pass (a Pod's metadata and spec are these); the last duplicate wins, as with TryGetProperty.
         JsonElement kind = default, metadata = default, spec = default;
-        Span<byte> scratch = stackalloc byte[MaxFieldNameLength];
         foreach (JsonProperty property in manifest.EnumerateObject())
         {
-            ReadOnlySpan<byte> name = NameOf(property, scratch);
+            ReadOnlySpan<byte> name = NameOf(property);
             if (name.SequenceEqual("kind"u8))
             {
                 kind = property.Value;
@@ -320,17 +313,16 @@ internal struct PodSecurityView
         AdmissionJson.IsObject(Os, SpecPath, "os") && AdmissionJson.TryGet(Os, "name"u8, out JsonElement name)
         && AdmissionJson.IsString(name, SpecPath.Then("os"), "name") && name.ValueEquals("windows"u8);
 
-    /// <summary>The name of <paramref name="property"/> as UTF-8: the raw bytes, or the unescaped name in <paramref name="scratch"/> when the JSON escapes it (empty when too long to be a field the checks read).</summary>
-    internal static ReadOnlySpan<byte> NameOf(JsonProperty property, Span<byte> scratch)
+    /// <summary>The name of <paramref name="property"/> as UTF-8: the raw bytes, or, when the JSON escapes it, the unescaped name.</summary>
+    internal static ReadOnlySpan<byte> NameOf(JsonProperty property)
     {
         ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8PropertyName(property);
-        if (raw.IndexOf((byte)'\\') < 0)
-        {
-            return raw;
-        }
-
-        return Encoding.UTF8.TryGetBytes(property.Name, scratch, out int written) ? scratch[..written] : [];
+        return raw.IndexOf((byte)'\\') < 0 ? raw : Unescaped(property);
     }
+
+    // Rare: an escaped name such as "privil\u0065ged" is compared unescaped, as TryGetProperty does (allocates).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] Unescaped(JsonProperty property) => Encoding.UTF8.GetBytes(property.Name);
 
     private static (string[] Steps, string[] StepPaths, string MetadataPath, string SpecPath) Layout(JsonElement kind)
     {
@@ -368,10 +360,9 @@ internal struct PodSecurityView
     private void ReadSpec()
     {
         JsonElement init = default, main = default, ephemeral = default;
-        Span<byte> scratch = stackalloc byte[MaxFieldNameLength];
         foreach (JsonProperty property in Spec.EnumerateObject())
         {
-            ReadOnlySpan<byte> name = NameOf(property, scratch);
+            ReadOnlySpan<byte> name = NameOf(property);
             JsonElement value = property.Value;
             if (name.SequenceEqual("containers"u8))
             {
@@ -426,7 +417,7 @@ internal struct PodSecurityView
         ReadContainers(ephemeral, 2);
         if (AdmissionJson.IsObject(SecurityContextElement, SpecPath, "securityContext"))
         {
-            SecurityContext = SecurityContextFields.Read(SecurityContextElement);
+            SecurityContextFields.Read(SecurityContextElement, ref SecurityContext);
         }
         else
         {
@@ -445,7 +436,6 @@ internal struct PodSecurityView
         }
 
         int index = 0;
-        Span<byte> scratch = stackalloc byte[MaxFieldNameLength];
         foreach (JsonElement element in list.EnumerateArray())
         {
             ref ContainerView c = ref _containers![_count++];
@@ -454,7 +444,7 @@ internal struct PodSecurityView
             JsonElement securityContext = default;
             foreach (JsonProperty property in element.EnumerateObject())
             {
-                ReadOnlySpan<byte> name = NameOf(property, scratch);
+                ReadOnlySpan<byte> name = NameOf(property);
                 JsonElement value = property.Value;
                 if (name.SequenceEqual("name"u8))
                 {
@@ -490,7 +480,7 @@ internal struct PodSecurityView
             c.SecurityContextPath = c.Path.Then("securityContext");
             if (AdmissionJson.IsObject(securityContext, c.Path, "securityContext"))
             {
-                c.SecurityContext = SecurityContextFields.Read(securityContext);
+                SecurityContextFields.Read(securityContext, ref c.SecurityContext);
             }
 
             index++;
