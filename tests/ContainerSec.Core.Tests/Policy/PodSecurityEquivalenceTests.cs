@@ -146,6 +146,27 @@ public sealed class PodSecurityEquivalenceTests
         Assert.Equal(PodSecurityVersion.V1(30), PodSecurityEvaluator.Evaluate(document.RootElement, PodSecurityLevel.Baseline, PodSecurityVersion.V1(30)).Version);
     }
 
+    [Fact]
+    public void Evaluate_AllowedPodAfterWarmUp_AllocatesNothing()
+    {
+        using JsonDocument document = JsonDocument.Parse(ManyContainersPod(containers: 3, volumes: 3, violations: false).ToJsonString());
+        JsonElement pod = document.RootElement;
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.True(PodSecurityEvaluator.Evaluate(pod, PodSecurityLevel.Restricted, PodSecurityVersion.Latest).Allowed);
+            Assert.True(PodSecurityEvaluator.Evaluate(pod, PodSecurityLevel.Baseline, PodSecurityVersion.V1(30)).Allowed);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            PodSecurityEvaluator.Evaluate(pod, PodSecurityLevel.Restricted, PodSecurityVersion.Latest);
+            PodSecurityEvaluator.Evaluate(pod, PodSecurityLevel.Baseline, PodSecurityVersion.V1(30));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>Evaluates with both implementations and asserts the same outcome; returns it ("" when allowed).</summary>
     private static string AssertSame(JsonElement manifest, PodSecurityLevel level, PodSecurityVersion version, string label)
     {
