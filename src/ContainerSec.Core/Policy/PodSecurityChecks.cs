@@ -249,7 +249,7 @@ internal static class PodSecurityChecks
         {
             FieldPath path = c.SecurityContextPath.Then("capabilities");
             int index = 0;
-            foreach (JsonElement capability in Strings(Capabilities(c), c.SecurityContext.CapabilitiesAdd, path, "add"))
+            foreach (JsonElement capability in Strings(Capabilities(c), c.SecurityContext.CapabilitiesAdd, in path, "add"))
             {
                 if (!OneOf(capability, BaselineCapabilities))
                 {
@@ -598,7 +598,7 @@ internal static class PodSecurityChecks
             FieldPath path = c.SecurityContextPath.Then("capabilities");
             JsonElement capabilities = Capabilities(c);
             bool dropsAll = false;
-            foreach (JsonElement capability in Strings(capabilities, c.SecurityContext.CapabilitiesDrop, path, "drop"))
+            foreach (JsonElement capability in Strings(capabilities, c.SecurityContext.CapabilitiesDrop, in path, "drop"))
             {
                 dropsAll |= capability.ValueEquals("ALL"u8);
             }
@@ -610,7 +610,7 @@ internal static class PodSecurityChecks
             }
 
             int index = 0;
-            foreach (JsonElement capability in Strings(capabilities, c.SecurityContext.CapabilitiesAdd, path, "add"))
+            foreach (JsonElement capability in Strings(capabilities, c.SecurityContext.CapabilitiesAdd, in path, "add"))
             {
                 if (!capability.ValueEquals("NET_BIND_SERVICE"u8))
                 {
@@ -653,14 +653,14 @@ internal static class PodSecurityChecks
 
     /// <summary>The items of <paramref name="array"/>, the field <c>name</c> of <paramref name="parent"/> read beforehand (nothing when
     /// the parent or the array is unset), each checked to be a string.</summary>
-    private static StringItems Strings(JsonElement parent, JsonElement array, in FieldPath parentPath, string name)
+    private static StringItems Strings(JsonElement parent, JsonElement array, ref readonly FieldPath parentPath, string name)
     {
         if (parent.ValueKind != JsonValueKind.Object || !AdmissionJson.IsArray(array, parentPath, name))
         {
             return default;
         }
 
-        return new StringItems(array.EnumerateArray(), parentPath, name);
+        return new StringItems(array.EnumerateArray(), in parentPath, name);
     }
 
     private static string VolumeName(JsonElement volume, in FieldPath path) =>
@@ -733,18 +733,19 @@ internal static class PodSecurityChecks
             (_violations ??= []).Add(new PodSecurityViolation(_checkId, path, value, reason, detail));
     }
 
-    /// <summary>Enumerates an array's items, each checked to be a string (the error names <c>parent.name[index]</c>), without an iterator allocation.</summary>
-    private struct StringItems
+    /// <summary>Enumerates an array's items, each checked to be a string (the error names <c>parent.name[index]</c>), without an
+    /// iterator allocation; it refers to the parent's path rather than copying it.</summary>
+    private ref struct StringItems
     {
-        private readonly FieldPath _parentPath;
+        private readonly ref readonly FieldPath _parentPath;
         private readonly string? _name;
         private JsonElement.ArrayEnumerator _items;
         private int _index;
 
-        public StringItems(JsonElement.ArrayEnumerator items, in FieldPath parentPath, string name)
+        public StringItems(JsonElement.ArrayEnumerator items, ref readonly FieldPath parentPath, string name)
         {
             _items = items;
-            _parentPath = parentPath;
+            _parentPath = ref parentPath;
             _name = name;
             _index = -1;
         }
@@ -761,7 +762,12 @@ internal static class PodSecurityChecks
             }
 
             _index++;
-            AdmissionJson.RequireString(_items.Current, _parentPath.Item(_name, _index));
+            JsonElement item = _items.Current;
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                AdmissionJson.RequireString(item, _parentPath.Item(_name, _index));
+            }
+
             return true;
         }
     }
