@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace ContainerSec.Policy;
@@ -7,20 +7,23 @@ namespace ContainerSec.Policy;
 /// The checks of pod-security-admission (upstream policy/check_*.go), each with the versions where it
 /// starts or changes. A restricted check may override a baseline check from its version on.
 /// </summary>
+/// <remarks>
+/// The checks read a <see cref="PodSecurityView"/> (every object's fields looked up once) and compare
+/// values as UTF-8 without materializing strings; a field path, a container name or a quoted value is
+/// formatted only when a violation or an error reports it, so an allowed pod allocates nothing here.
+/// Types are checked where a check reads a field, in the same order as before the rewrite, so a
+/// malformed manifest throws the same error (tests/…/PodSecurityEquivalenceTests keep that true).
+/// </remarks>
 internal static class PodSecurityChecks
 {
     private const string Unset = "<unset>";
 
-    private static readonly HashSet<string> BaselineCapabilities = new(StringComparer.Ordinal)
-    {
+    private static readonly byte[][] BaselineCapabilities = Utf8(
         "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-        "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-    };
+        "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT");
 
-    private static readonly HashSet<string> RestrictedVolumeTypes = new(StringComparer.Ordinal)
-    {
-        "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
-    };
+    private static readonly byte[][] RestrictedVolumeTypes = Utf8(
+        "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
 
     private static readonly string[] Sysctls1Dot0 =
     [
@@ -28,19 +31,22 @@ internal static class PodSecurityChecks
         "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range",
     ];
 
-    private static readonly HashSet<string> SysctlsV1Dot0 = new(Sysctls1Dot0, StringComparer.Ordinal);
+    private static readonly string[] Sysctls1Dot27 = [.. Sysctls1Dot0, "net.ipv4.ip_local_reserved_ports"];
 
-    private static readonly HashSet<string> SysctlsV1Dot27 = new([.. Sysctls1Dot0, "net.ipv4.ip_local_reserved_ports"], StringComparer.Ordinal);
+    private static readonly string[] Sysctls1Dot29 =
+        [.. Sysctls1Dot27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"];
 
-    private static readonly HashSet<string> SysctlsV1Dot29 = new(
-        [.. SysctlsV1Dot27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"],
-        StringComparer.Ordinal);
+    private static readonly byte[][] SysctlsV1Dot0 = Utf8(Sysctls1Dot0);
 
-    private static readonly HashSet<string> SysctlsV1Dot32 = new([.. SysctlsV1Dot29, "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"], StringComparer.Ordinal);
+    private static readonly byte[][] SysctlsV1Dot27 = Utf8(Sysctls1Dot27);
 
-    private static readonly HashSet<string> SeLinuxTypesV1Dot0 = new(StringComparer.Ordinal) { "", "container_t", "container_init_t", "container_kvm_t" };
+    private static readonly byte[][] SysctlsV1Dot29 = Utf8(Sysctls1Dot29);
 
-    private static readonly HashSet<string> SeLinuxTypesV1Dot31 = new(SeLinuxTypesV1Dot0, StringComparer.Ordinal) { "container_engine_t" };
+    private static readonly byte[][] SysctlsV1Dot32 = Utf8([.. Sysctls1Dot29, "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"]);
+
+    private static readonly byte[][] SeLinuxTypesV1Dot0 = Utf8("", "container_t", "container_init_t", "container_kvm_t");
+
+    private static readonly byte[][] SeLinuxTypesV1Dot31 = Utf8("", "container_t", "container_init_t", "container_kvm_t", "container_engine_t");
 
     private static readonly Check[] All =
     [
@@ -52,37 +58,49 @@ internal static class PodSecurityChecks
         new("hostProbesAndHostLifecycle", PodSecurityLevel.Baseline, [new(34, HostProbesAndHostLifecycle)]),
         new("capabilities_baseline", PodSecurityLevel.Baseline, [new(0, CapabilitiesBaseline)]),
         new("appArmorProfile", PodSecurityLevel.Baseline, [new(0, AppArmorProfile)]),
-        new("seLinuxOptions", PodSecurityLevel.Baseline, [new(0, (p, s) => SeLinuxOptions(p, s, SeLinuxTypesV1Dot0)), new(31, (p, s) => SeLinuxOptions(p, s, SeLinuxTypesV1Dot31))]),
-        new("procMount", PodSecurityLevel.Baseline, [new(0, (p, s) => ProcMount(p, s, userNamespaceExempt: false)), new(35, (p, s) => ProcMount(p, s, userNamespaceExempt: true))]),
+        new("seLinuxOptions", PodSecurityLevel.Baseline,
+            [new(0, (in PodSecurityView p, Sink s) => SeLinuxOptions(p, s, SeLinuxTypesV1Dot0)), new(31, (in PodSecurityView p, Sink s) => SeLinuxOptions(p, s, SeLinuxTypesV1Dot31))]),
+        new("procMount", PodSecurityLevel.Baseline,
+            [new(0, (in PodSecurityView p, Sink s) => ProcMount(p, s, userNamespaceExempt: false)), new(35, (in PodSecurityView p, Sink s) => ProcMount(p, s, userNamespaceExempt: true))]),
         new("seccompProfile_baseline", PodSecurityLevel.Baseline, [new(0, SeccompAnnotations), new(19, SeccompFields)]),
         new("sysctls", PodSecurityLevel.Baseline,
-            [new(0, (p, s) => Sysctls(p, s, SysctlsV1Dot0)), new(27, (p, s) => Sysctls(p, s, SysctlsV1Dot27)), new(29, (p, s) => Sysctls(p, s, SysctlsV1Dot29)), new(32, (p, s) => Sysctls(p, s, SysctlsV1Dot32))]),
+            [new(0, (in PodSecurityView p, Sink s) => Sysctls(p, s, SysctlsV1Dot0)), new(27, (in PodSecurityView p, Sink s) => Sysctls(p, s, SysctlsV1Dot27)),
+             new(29, (in PodSecurityView p, Sink s) => Sysctls(p, s, SysctlsV1Dot29)), new(32, (in PodSecurityView p, Sink s) => Sysctls(p, s, SysctlsV1Dot32))]),
         new("windowsHostProcess", PodSecurityLevel.Baseline, [new(0, WindowsHostProcess)]),
 
         // Restricted
         new("restrictedVolumes", PodSecurityLevel.Restricted, [new(0, RestrictedVolumes)]),
-        new("allowPrivilegeEscalation", PodSecurityLevel.Restricted, [new(8, (p, s) => AllowPrivilegeEscalation(p, s, windowsExempt: false)), new(25, (p, s) => AllowPrivilegeEscalation(p, s, windowsExempt: true))]),
+        new("allowPrivilegeEscalation", PodSecurityLevel.Restricted,
+            [new(8, (in PodSecurityView p, Sink s) => AllowPrivilegeEscalation(p, s, windowsExempt: false)), new(25, (in PodSecurityView p, Sink s) => AllowPrivilegeEscalation(p, s, windowsExempt: true))]),
         new("runAsNonRoot", PodSecurityLevel.Restricted, [new(0, RunAsNonRoot)]),
         new("runAsUser", PodSecurityLevel.Restricted, [new(23, RunAsUser)]),
         new("seccompProfile_restricted", PodSecurityLevel.Restricted,
-            [new(19, (p, s) => SeccompRestricted(p, s, windowsExempt: false), "seccompProfile_baseline"), new(25, (p, s) => SeccompRestricted(p, s, windowsExempt: true), "seccompProfile_baseline")]),
+            [new(19, (in PodSecurityView p, Sink s) => SeccompRestricted(p, s, windowsExempt: false), "seccompProfile_baseline"),
+             new(25, (in PodSecurityView p, Sink s) => SeccompRestricted(p, s, windowsExempt: true), "seccompProfile_baseline")]),
         new("capabilities_restricted", PodSecurityLevel.Restricted,
-            [new(22, (p, s) => CapabilitiesRestricted(p, s, windowsExempt: false), "capabilities_baseline"), new(25, (p, s) => CapabilitiesRestricted(p, s, windowsExempt: true), "capabilities_baseline")]),
-        new("procMount_restricted", PodSecurityLevel.Restricted, [new(35, (p, s) => ProcMount(p, s, userNamespaceExempt: false), "procMount")]),
+            [new(22, (in PodSecurityView p, Sink s) => CapabilitiesRestricted(p, s, windowsExempt: false), "capabilities_baseline"),
+             new(25, (in PodSecurityView p, Sink s) => CapabilitiesRestricted(p, s, windowsExempt: true), "capabilities_baseline")]),
+        new("procMount_restricted", PodSecurityLevel.Restricted, [new(35, (in PodSecurityView p, Sink s) => ProcMount(p, s, userNamespaceExempt: false), "procMount")]),
     ];
 
     /// <summary>The check ids and the minor versions where each starts or changes, for documentation and tests.</summary>
     internal static IEnumerable<(string Id, string Level, int[] Versions)> Catalog => All.Select(c => (c.Id, c.Level.Name, c.Versions.Select(v => v.MinMinor).ToArray()));
 
-    /// <summary>The checks to run per level and version; versions past the newest known share one entry, so the cache stays small.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Rank, int Minor), (string Id, CheckFunction Fn)[]> Plans = new();
+    /// <summary>Minor versions with their own plan: 0 … newest known, and one shared slot for every later version and latest.</summary>
+    private static readonly int PlanMinors = PodSecurityVersion.NewestKnown.Minor + 2;
 
-    public static void Run(PodSecurityPod pod, PodSecurityLevel level, PodSecurityVersion version, List<PodSecurityViolation> violations)
+    /// <summary>The checks to run, per level rank and minor version, built on first use (a benign race builds the same plan twice).</summary>
+    private static readonly (string Id, CheckFunction Fn)[]?[] Plans = new (string, CheckFunction)[]?[3 * PlanMinors];
+
+    /// <summary>Runs every check of <paramref name="level"/> at <paramref name="version"/>; <paramref name="violations"/> is created on the first violation.</summary>
+    public static void Run(in PodSecurityView pod, PodSecurityLevel level, PodSecurityVersion version, ref List<PodSecurityViolation>? violations)
     {
-        int minor = Math.Min(version.Minor, PodSecurityVersion.NewestKnown.Minor + 1);
-        foreach (var (id, fn) in Plans.GetOrAdd((level.Rank, minor), static key => Plan(key.Rank, key.Minor)))
+        int minor = Math.Min(version.Minor, PlanMinors - 1);
+        int slot = (level.Rank * PlanMinors) + minor;
+        (string Id, CheckFunction Fn)[] plan = Plans[slot] ??= Plan(level.Rank, minor);
+        foreach ((string id, CheckFunction fn) in plan)
         {
-            fn(pod, new Sink(id, violations));
+            fn(pod, new Sink(id, ref violations));
         }
     }
 
@@ -117,114 +135,142 @@ internal static class PodSecurityChecks
         return [.. chosen.Where(c => !overridden.Contains(c.Check.Id)).Select(c => (c.Check.Id, c.Versioned.Fn))];
     }
 
-    private static void Privileged(PodSecurityPod pod, Sink sink)
+    private static void Privileged(in PodSecurityView pod, Sink sink)
     {
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            string path = c.SecurityContextPath;
-            if (AdmissionJson.Bool(SecurityContext(c), "privileged"u8, path) == true)
+            if (AdmissionJson.BoolValue(c.SecurityContext.Privileged, c.SecurityContextPath, "privileged") == true)
             {
-                sink.Add(path + ".privileged", "true", "privileged", $"container \"{c.Name}\" must not set securityContext.privileged=true");
+                sink.Add(c.SecurityContextPath.Format("privileged"), "true", "privileged", $"container \"{c.NameText}\" must not set securityContext.privileged=true");
             }
         }
     }
 
-    private static void HostNamespaces(PodSecurityPod pod, Sink sink)
+    private static void HostNamespaces(in PodSecurityView pod, Sink sink)
     {
-        foreach (string field in (ReadOnlySpan<string>)["hostNetwork", "hostPID", "hostIPC"])
+        HostNamespace(pod.HostNetwork, pod.SpecPath, "hostNetwork", sink);
+        HostNamespace(pod.HostPid, pod.SpecPath, "hostPID", sink);
+        HostNamespace(pod.HostIpc, pod.SpecPath, "hostIPC", sink);
+    }
+
+    private static void HostNamespace(JsonElement value, in FieldPath specPath, string field, Sink sink)
+    {
+        if (AdmissionJson.BoolValue(value, specPath, field) == true)
         {
-            if (AdmissionJson.Bool(pod.Spec, field, pod.SpecPath) == true)
-            {
-                sink.Add($"{pod.SpecPath}.{field}", "true", "host namespaces", $"{field}=true");
-            }
+            sink.Add(specPath.Format(field), "true", "host namespaces", $"{field}=true");
         }
     }
 
-    private static void HostPathVolumes(PodSecurityPod pod, Sink sink)
+    private static void HostPathVolumes(in PodSecurityView pod, Sink sink)
     {
-        foreach (var (volume, path) in AdmissionJson.Items(pod.Spec, "volumes", pod.SpecPath))
+        if (!AdmissionJson.IsArray(pod.Volumes, pod.SpecPath, "volumes"))
+        {
+            return;
+        }
+
+        int index = 0;
+        foreach (JsonElement volume in pod.Volumes.EnumerateArray())
         {
             if (AdmissionJson.TryGet(volume, "hostPath"u8, out JsonElement hostPath))
             {
-                sink.Add(path + ".hostPath", hostPath.GetRawText(), "hostPath volumes", $"volume \"{VolumeName(volume, path)}\"");
+                FieldPath path = pod.SpecPath.Item("volumes", index);
+                sink.Add(path.Format("hostPath"), hostPath.GetRawText(), "hostPath volumes", $"volume \"{VolumeName(volume, path)}\"");
             }
+
+            index++;
         }
     }
 
-    private static void HostPorts(PodSecurityPod pod, Sink sink)
+    private static void HostPorts(in PodSecurityView pod, Sink sink)
     {
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            foreach (var (port, path) in AdmissionJson.Items(c.Element, "ports", c.Path))
+            if (!AdmissionJson.IsArray(c.Ports, c.Path, "ports"))
             {
-                if (AdmissionJson.Int(port, "hostPort"u8, path) is long hostPort and not 0)
+                continue;
+            }
+
+            int index = 0;
+            foreach (JsonElement port in c.Ports.EnumerateArray())
+            {
+                AdmissionJson.TryGet(port, "hostPort"u8, out JsonElement value);
+                if (AdmissionJson.IntValue(value, c.Path.Item("ports", index), "hostPort") is long hostPort and not 0)
                 {
-                    string value = hostPort.ToString(CultureInfo.InvariantCulture);
-                    sink.Add(path + ".hostPort", value, "hostPort", $"container \"{c.Name}\" uses hostPort {value}");
+                    string text = hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    sink.Add(c.Path.Item("ports", index).Format("hostPort"), text, "hostPort", $"container \"{c.NameText}\" uses hostPort {text}");
                 }
+
+                index++;
             }
         }
     }
 
-    private static void HostProbesAndHostLifecycle(PodSecurityPod pod, Sink sink)
+    private static void HostProbesAndHostLifecycle(in PodSecurityView pod, Sink sink)
     {
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            foreach (string probe in (ReadOnlySpan<string>)["livenessProbe", "readinessProbe", "startupProbe"])
+            Handler(c, c.LivenessProbe, c.Path, "livenessProbe", sink);
+            Handler(c, c.ReadinessProbe, c.Path, "readinessProbe", sink);
+            Handler(c, c.StartupProbe, c.Path, "startupProbe", sink);
+            if (AdmissionJson.IsObject(c.Lifecycle, c.Path, "lifecycle"))
             {
-                if (AdmissionJson.Object(c.Element, probe, c.Path) is { } handler)
-                {
-                    HandlerHost(c, handler, $"{c.Path}.{probe}", sink);
-                }
-            }
-
-            if (AdmissionJson.Object(c.Element, "lifecycle"u8, c.Path) is { } lifecycle)
-            {
-                foreach (string hook in (ReadOnlySpan<string>)["postStart", "preStop"])
-                {
-                    if (AdmissionJson.Object(lifecycle, hook, c.Path + ".lifecycle") is { } handler)
-                    {
-                        HandlerHost(c, handler, $"{c.Path}.lifecycle.{hook}", sink);
-                    }
-                }
+                FieldPath lifecyclePath = c.Path.Then("lifecycle");
+                AdmissionJson.TryGet(c.Lifecycle, "postStart"u8, out JsonElement postStart);
+                Handler(c, postStart, lifecyclePath, "postStart", sink);
+                AdmissionJson.TryGet(c.Lifecycle, "preStop"u8, out JsonElement preStop);
+                Handler(c, preStop, lifecyclePath, "preStop", sink);
             }
         }
     }
 
-    private static void HandlerHost(PodSecurityContainer c, JsonElement h, string path, Sink sink)
+    private static void Handler(in ContainerView c, JsonElement handler, in FieldPath parent, string name, Sink sink)
     {
-        foreach (string action in (ReadOnlySpan<string>)["httpGet", "tcpSocket"])
+        if (AdmissionJson.IsObject(handler, parent, name))
         {
-            if (AdmissionJson.Object(h, action, path) is { } a && AdmissionJson.String(a, "host"u8, $"{path}.{action}") is { Length: > 0 } host)
-            {
-                sink.Add($"{path}.{action}.host", Quote(host), "probe or lifecycle host", $"container \"{c.Name}\" uses probe or lifecycle host \"{host}\"");
-            }
+            FieldPath path = parent.Then(name);
+            HandlerHost(c, handler, path, "httpGet"u8, "httpGet", sink);
+            HandlerHost(c, handler, path, "tcpSocket"u8, "tcpSocket", sink);
         }
     }
 
-    private static void CapabilitiesBaseline(PodSecurityPod pod, Sink sink)
+    private static void HandlerHost(in ContainerView c, JsonElement handler, in FieldPath path, ReadOnlySpan<byte> actionUtf8, string action, Sink sink)
     {
-        foreach (PodSecurityContainer c in pod.Containers)
+        if (AdmissionJson.TryGet(handler, actionUtf8, out JsonElement a) && AdmissionJson.IsObject(a, path, action)
+            && AdmissionJson.TryGet(a, "host"u8, out JsonElement host) && AdmissionJson.IsString(host, path.Then(action), "host") && !host.ValueEquals(""u8))
         {
-            string path = c.Path + ".securityContext.capabilities";
-            foreach (var (capability, itemPath) in AdmissionJson.Strings(Capabilities(c), "add", path))
+            string text = host.GetString()!;
+            sink.Add(path.Format(action, "host"), Quote(text), "probe or lifecycle host", $"container \"{c.NameText}\" uses probe or lifecycle host \"{text}\"");
+        }
+    }
+
+    private static void CapabilitiesBaseline(in PodSecurityView pod, Sink sink)
+    {
+        foreach (ref readonly ContainerView c in pod.Containers)
+        {
+            FieldPath path = c.SecurityContextPath.Then("capabilities");
+            int index = 0;
+            foreach (JsonElement capability in Strings(Capabilities(c), c.SecurityContext.CapabilitiesAdd, in path, "add"))
             {
-                if (!BaselineCapabilities.Contains(capability))
+                if (!OneOf(capability, BaselineCapabilities))
                 {
-                    sink.Add(itemPath, Quote(capability), "non-default capabilities", $"container \"{c.Name}\" must not include \"{capability}\" in securityContext.capabilities.add");
+                    string text = capability.GetString()!;
+                    sink.Add(path.Item("add", index).ToString(), Quote(text), "non-default capabilities",
+                        $"container \"{c.NameText}\" must not include \"{text}\" in securityContext.capabilities.add");
                 }
+
+                index++;
             }
         }
     }
 
-    private static void AppArmorProfile(PodSecurityPod pod, Sink sink)
+    private static void AppArmorProfile(in PodSecurityView pod, Sink sink)
     {
         const string Prefix = "container.apparmor.security.beta.kubernetes.io/";
-        if (AdmissionJson.Object(pod.Metadata, "annotations"u8, pod.MetadataPath) is { } annotations)
+        if (AdmissionJson.TryGet(pod.Metadata, "annotations"u8, out JsonElement annotations) && AdmissionJson.IsObject(annotations, pod.MetadataPath, "annotations"))
         {
             foreach (JsonProperty annotation in annotations.EnumerateObject())
             {
-                if (annotation.Name.StartsWith(Prefix, StringComparison.Ordinal))
+                if (NameStartsWith(annotation, "container.apparmor.security.beta.kubernetes.io/"u8, Prefix))
                 {
                     string value = annotation.Value.ValueKind == JsonValueKind.String ? annotation.Value.GetString()! : annotation.Value.GetRawText();
                     if (!(value.Length == 0 || value == "runtime/default" || value.StartsWith("localhost/", StringComparison.Ordinal)))
@@ -235,328 +281,494 @@ internal static class PodSecurityChecks
             }
         }
 
-        AppArmorField(pod.SecurityContext, pod.SecurityContextPath, null, sink);
-        foreach (PodSecurityContainer c in pod.Containers)
+        AppArmorField(pod.SecurityContext, pod.SecurityContextPath, default, isContainer: false, sink);
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            AppArmorField(SecurityContext(c), c.SecurityContextPath, c.Name, sink);
+            AppArmorField(c.SecurityContext, c.SecurityContextPath, c.Name, isContainer: true, sink);
         }
     }
 
-    private static void AppArmorField(JsonElement? securityContext, string path, string? container, Sink sink)
+    private static void AppArmorField(in SecurityContextFields sc, in FieldPath path, JsonElement container, bool isContainer, Sink sink)
     {
-        if (securityContext is { } sc && AdmissionJson.Object(sc, "appArmorProfile"u8, path) is { } profile)
+        if (AdmissionJson.IsObject(sc.AppArmorProfile, path, "appArmorProfile"))
         {
-            string type = AdmissionJson.String(profile, "type"u8, path + ".appArmorProfile") ?? "";
-            if (type is not ("RuntimeDefault" or "Localhost"))
+            AdmissionJson.TryGet(sc.AppArmorProfile, "type"u8, out JsonElement type);
+            bool set = AdmissionJson.IsString(type, path.Then("appArmorProfile"), "type");
+            if (!(set && (type.ValueEquals("RuntimeDefault"u8) || type.ValueEquals("Localhost"u8))))
             {
-                sink.Add(path + ".appArmorProfile.type", Quote(type), "forbidden AppArmor profile", $"{Who(container)} must not set securityContext.appArmorProfile.type to \"{type}\"");
+                string text = set ? type.GetString()! : "";
+                sink.Add(path.Format("appArmorProfile", "type"), Quote(text), "forbidden AppArmor profile",
+                    $"{Who(container, isContainer)} must not set securityContext.appArmorProfile.type to \"{text}\"");
             }
         }
     }
 
-    private static void SeLinuxOptions(PodSecurityPod pod, Sink sink, HashSet<string> allowedTypes)
+    private static void SeLinuxOptions(in PodSecurityView pod, Sink sink, byte[][] allowedTypes)
     {
-        SeLinux(pod.SecurityContext, pod.SecurityContextPath, null, allowedTypes, sink);
-        foreach (PodSecurityContainer c in pod.Containers)
+        SeLinux(pod.SecurityContext, pod.SecurityContextPath, default, isContainer: false, allowedTypes, sink);
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            SeLinux(SecurityContext(c), c.SecurityContextPath, c.Name, allowedTypes, sink);
+            SeLinux(c.SecurityContext, c.SecurityContextPath, c.Name, isContainer: true, allowedTypes, sink);
         }
     }
 
-    private static void SeLinux(JsonElement? securityContext, string path, string? container, HashSet<string> allowedTypes, Sink sink)
+    private static void SeLinux(in SecurityContextFields sc, in FieldPath scPath, JsonElement container, bool isContainer, byte[][] allowedTypes, Sink sink)
     {
-        if (securityContext is not { } sc || AdmissionJson.Object(sc, "seLinuxOptions"u8, path) is not { } options)
+        if (!AdmissionJson.IsObject(sc.SeLinuxOptions, scPath, "seLinuxOptions"))
         {
             return;
         }
 
-        path += ".seLinuxOptions";
-        if (AdmissionJson.String(options, "type"u8, path) is { } type && !allowedTypes.Contains(type))
+        JsonElement options = sc.SeLinuxOptions;
+        FieldPath path = scPath.Then("seLinuxOptions");
+        if (AdmissionJson.TryGet(options, "type"u8, out JsonElement type) && AdmissionJson.IsString(type, path, "type") && !OneOf(type, allowedTypes))
         {
-            sink.Add(path + ".type", Quote(type), "seLinuxOptions", $"{Who(container)} set forbidden securityContext.seLinuxOptions: type \"{type}\"");
+            string text = type.GetString()!;
+            sink.Add(path.Format("type"), Quote(text), "seLinuxOptions", $"{Who(container, isContainer)} set forbidden securityContext.seLinuxOptions: type \"{text}\"");
         }
 
-        foreach (string field in (ReadOnlySpan<string>)["user", "role"])
+        SeLinuxField(options, path, "user"u8, "user", container, isContainer, sink);
+        SeLinuxField(options, path, "role"u8, "role", container, isContainer, sink);
+    }
+
+    private static void SeLinuxField(JsonElement options, in FieldPath path, ReadOnlySpan<byte> fieldUtf8, string field, JsonElement container, bool isContainer, Sink sink)
+    {
+        if (AdmissionJson.TryGet(options, fieldUtf8, out JsonElement value) && AdmissionJson.IsString(value, path, field) && !value.ValueEquals(""u8))
         {
-            if (AdmissionJson.String(options, field, path) is { Length: > 0 } value)
-            {
-                sink.Add($"{path}.{field}", Quote(value), "seLinuxOptions", $"{Who(container)} set forbidden securityContext.seLinuxOptions: {field} \"{value}\"");
-            }
+            string text = value.GetString()!;
+            sink.Add(path.Format(field), Quote(text), "seLinuxOptions", $"{Who(container, isContainer)} set forbidden securityContext.seLinuxOptions: {field} \"{text}\"");
         }
     }
 
-    private static void ProcMount(PodSecurityPod pod, Sink sink, bool userNamespaceExempt)
+    private static void ProcMount(in PodSecurityView pod, Sink sink, bool userNamespaceExempt)
     {
         // From v1.35 baseline allows a non-default /proc mount in a pod with its own user namespace (hostUsers: false).
-        if (userNamespaceExempt && AdmissionJson.Bool(pod.Spec, "hostUsers"u8, pod.SpecPath) == false)
+        if (userNamespaceExempt && AdmissionJson.BoolValue(pod.HostUsers, pod.SpecPath, "hostUsers") == false)
         {
             return;
         }
 
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            string path = c.SecurityContextPath;
-            if (SecurityContext(c) is { } sc && AdmissionJson.String(sc, "procMount"u8, path) is { } procMount && procMount != "Default")
+            JsonElement procMount = c.SecurityContext.ProcMount;
+            if (AdmissionJson.IsString(procMount, c.SecurityContextPath, "procMount") && !procMount.ValueEquals("Default"u8))
             {
-                sink.Add(path + ".procMount", Quote(procMount), "procMount", $"container \"{c.Name}\" must not set securityContext.procMount to \"{procMount}\"");
+                string text = procMount.GetString()!;
+                sink.Add(c.SecurityContextPath.Format("procMount"), Quote(text), "procMount", $"container \"{c.NameText}\" must not set securityContext.procMount to \"{text}\"");
             }
         }
     }
 
     /// <summary>v1.0: the alpha annotations (pod, and per existing container) must name runtime/default, docker/default or localhost/*.</summary>
-    private static void SeccompAnnotations(PodSecurityPod pod, Sink sink)
+    private static void SeccompAnnotations(in PodSecurityView pod, Sink sink)
     {
         const string PodKey = "seccomp.security.alpha.kubernetes.io/pod", ContainerPrefix = "container.seccomp.security.alpha.kubernetes.io/";
-        if (AdmissionJson.Object(pod.Metadata, "annotations"u8, pod.MetadataPath) is not { } annotations)
+        if (!AdmissionJson.TryGet(pod.Metadata, "annotations"u8, out JsonElement annotations) || !AdmissionJson.IsObject(annotations, pod.MetadataPath, "annotations"))
         {
             return;
         }
 
-        SeccompAnnotation(annotations, PodKey, pod.MetadataPath, sink);
-        foreach (PodSecurityContainer c in pod.Containers)
+        FieldPath path = pod.MetadataPath.Then("annotations");
+        SeccompAnnotation(annotations, PodKey, path, pod.MetadataPath, sink);
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            SeccompAnnotation(annotations, ContainerPrefix + c.Name, pod.MetadataPath, sink);
+            SeccompAnnotation(annotations, ContainerPrefix + c.NameText, path, pod.MetadataPath, sink);
         }
     }
 
-    private static void SeccompAnnotation(JsonElement annotations, string key, string metadataPath, Sink sink)
+    private static void SeccompAnnotation(JsonElement annotations, string key, in FieldPath annotationsPath, in FieldPath metadataPath, Sink sink)
     {
-        if (AdmissionJson.String(annotations, key, metadataPath + ".annotations") is { } value
-            && !(value is "runtime/default" or "docker/default" || value.StartsWith("localhost/", StringComparison.Ordinal)))
+        if (AdmissionJson.TryGet(annotations, key, out JsonElement value) && AdmissionJson.IsString(value, annotationsPath, key))
         {
-            sink.Add($"{metadataPath}.annotations[{key}]", Quote(value), "seccompProfile", $"{key}={Quote(value)}");
+            string text = value.GetString()!;
+            if (!(text is "runtime/default" or "docker/default" || text.StartsWith("localhost/", StringComparison.Ordinal)))
+            {
+                sink.Add($"{metadataPath}.annotations[{key}]", Quote(text), "seccompProfile", $"{key}={Quote(text)}");
+            }
         }
     }
 
     /// <summary>v1.19: a seccompProfile the pod or a container sets must be RuntimeDefault or Localhost (unset is fine at baseline).</summary>
-    private static void SeccompFields(PodSecurityPod pod, Sink sink)
+    private static void SeccompFields(in PodSecurityView pod, Sink sink)
     {
-        string podPath = pod.SecurityContextPath;
-        if (SeccompType(pod.SecurityContext, podPath) is { } podType && !ValidSeccomp(podType))
+        if (SeccompType(pod.SecurityContext, pod.SecurityContextPath, out JsonElement podType) && !ValidSeccomp(podType))
         {
-            sink.Add(podPath + ".seccompProfile.type", Quote(podType), "seccompProfile", $"pod must not set securityContext.seccompProfile.type to {Quote(podType)}");
+            string text = Quote(Text(podType));
+            sink.Add(pod.SecurityContextPath.Format("seccompProfile", "type"), text, "seccompProfile", $"pod must not set securityContext.seccompProfile.type to {text}");
         }
 
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            string path = c.SecurityContextPath;
-            if (SeccompType(SecurityContext(c), path) is { } type && !ValidSeccomp(type))
+            if (SeccompType(c.SecurityContext, c.SecurityContextPath, out JsonElement type) && !ValidSeccomp(type))
             {
-                sink.Add(path + ".seccompProfile.type", Quote(type), "seccompProfile", $"container \"{c.Name}\" must not set securityContext.seccompProfile.type to {Quote(type)}");
+                string text = Quote(Text(type));
+                sink.Add(c.SecurityContextPath.Format("seccompProfile", "type"), text, "seccompProfile", $"container \"{c.NameText}\" must not set securityContext.seccompProfile.type to {text}");
             }
         }
     }
 
-    private static bool ValidSeccomp(string type) => type is "RuntimeDefault" or "Localhost";
+    /// <summary>True for a seccomp type that is RuntimeDefault or Localhost (an unset type, read as "", is not).</summary>
+    private static bool ValidSeccomp(JsonElement type) =>
+        type.ValueKind == JsonValueKind.String && (type.ValueEquals("RuntimeDefault"u8) || type.ValueEquals("Localhost"u8));
 
-    private static void Sysctls(PodSecurityPod pod, Sink sink, HashSet<string> allowed)
+    private static void Sysctls(in PodSecurityView pod, Sink sink, byte[][] allowed)
     {
-        string path = pod.SecurityContextPath;
-        foreach (var (sysctl, itemPath) in AdmissionJson.Items(pod.SecurityContext, "sysctls", path))
+        if (!AdmissionJson.IsArray(pod.SecurityContext.Sysctls, pod.SecurityContextPath, "sysctls"))
         {
-            string name = AdmissionJson.String(sysctl, "name"u8, itemPath) ?? "";
-            if (!allowed.Contains(name))
+            return;
+        }
+
+        int index = 0;
+        foreach (JsonElement sysctl in pod.SecurityContext.Sysctls.EnumerateArray())
+        {
+            AdmissionJson.TryGet(sysctl, "name"u8, out JsonElement name);
+            bool set = AdmissionJson.IsString(name, pod.SecurityContextPath.Item("sysctls", index), "name");
+            if (!(set && OneOf(name, allowed)))
             {
-                sink.Add(itemPath + ".name", Quote(name), "forbidden sysctls", name);
+                string text = set ? name.GetString()! : "";
+                sink.Add(pod.SecurityContextPath.Item("sysctls", index).Format("name"), Quote(text), "forbidden sysctls", text);
             }
+
+            index++;
         }
     }
 
-    private static void WindowsHostProcess(PodSecurityPod pod, Sink sink)
+    private static void WindowsHostProcess(in PodSecurityView pod, Sink sink)
     {
-        HostProcess(pod.SecurityContext, pod.SecurityContextPath, null, sink);
-        foreach (PodSecurityContainer c in pod.Containers)
+        HostProcess(pod.SecurityContext, pod.SecurityContextPath, default, isContainer: false, sink);
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            HostProcess(SecurityContext(c), c.SecurityContextPath, c.Name, sink);
+            HostProcess(c.SecurityContext, c.SecurityContextPath, c.Name, isContainer: true, sink);
         }
     }
 
-    private static void HostProcess(JsonElement? securityContext, string path, string? container, Sink sink)
+    private static void HostProcess(in SecurityContextFields sc, in FieldPath path, JsonElement container, bool isContainer, Sink sink)
     {
-        if (securityContext is { } sc && AdmissionJson.Object(sc, "windowsOptions"u8, path) is { } options && AdmissionJson.Bool(options, "hostProcess"u8, path + ".windowsOptions") == true)
+        if (AdmissionJson.IsObject(sc.WindowsOptions, path, "windowsOptions")
+            && AdmissionJson.TryGet(sc.WindowsOptions, "hostProcess"u8, out JsonElement hostProcess)
+            && AdmissionJson.BoolValue(hostProcess, path.Then("windowsOptions"), "hostProcess") == true)
         {
-            sink.Add(path + ".windowsOptions.hostProcess", "true", "hostProcess", $"{Who(container)} must not set securityContext.windowsOptions.hostProcess=true");
+            sink.Add(path.Format("windowsOptions", "hostProcess"), "true", "hostProcess", $"{Who(container, isContainer)} must not set securityContext.windowsOptions.hostProcess=true");
         }
     }
 
-    private static void RestrictedVolumes(PodSecurityPod pod, Sink sink)
+    private static void RestrictedVolumes(in PodSecurityView pod, Sink sink)
     {
-        foreach (var (volume, path) in AdmissionJson.Items(pod.Spec, "volumes", pod.SpecPath))
+        if (!AdmissionJson.IsArray(pod.Volumes, pod.SpecPath, "volumes"))
         {
-            AdmissionJson.RequireObject(volume, path);
-            string? type = null;
+            return;
+        }
+
+        int index = 0;
+        foreach (JsonElement volume in pod.Volumes.EnumerateArray())
+        {
+            if (volume.ValueKind != JsonValueKind.Object)
+            {
+                AdmissionJson.RequireObject(volume, pod.SpecPath.Item("volumes", index));
+            }
+
+            JsonProperty? type = null;
             bool allowed = false;
             foreach (JsonProperty property in volume.EnumerateObject())
             {
-                if (property.Name == "name" || property.Value.ValueKind == JsonValueKind.Null)
+                ReadOnlySpan<byte> name = PodSecurityView.NameOf(property);
+                if (name.SequenceEqual("name"u8) || property.Value.ValueKind == JsonValueKind.Null)
                 {
                     continue;
                 }
 
-                if (RestrictedVolumeTypes.Contains(property.Name))
+                if (OneOf(name, RestrictedVolumeTypes))
                 {
                     allowed = true;
                     break;
                 }
 
-                type ??= property.Name;
+                type ??= property;
             }
 
             // A volume with no source is defaulted to emptyDir by the API server, and upstream's fixtures allow it.
-            if (!allowed && type is not null)
+            if (!allowed && type is { } offending)
             {
-                sink.Add($"{path}.{type}", Quote(type), "restricted volume types", $"volume \"{VolumeName(volume, path)}\" uses restricted volume type \"{type}\"");
+                FieldPath path = pod.SpecPath.Item("volumes", index);
+                string typeName = offending.Name;
+                sink.Add(path.Format(typeName), Quote(typeName), "restricted volume types", $"volume \"{VolumeName(volume, path)}\" uses restricted volume type \"{typeName}\"");
             }
+
+            index++;
         }
     }
 
-    private static void AllowPrivilegeEscalation(PodSecurityPod pod, Sink sink, bool windowsExempt)
+    private static void AllowPrivilegeEscalation(in PodSecurityView pod, Sink sink, bool windowsExempt)
     {
         if (windowsExempt && pod.IsWindows)
         {
             return;
         }
 
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            string path = c.SecurityContextPath;
-            bool? value = AdmissionJson.Bool(SecurityContext(c), "allowPrivilegeEscalation"u8, path);
+            bool? value = AdmissionJson.BoolValue(c.SecurityContext.AllowPrivilegeEscalation, c.SecurityContextPath, "allowPrivilegeEscalation");
             if (value != false)
             {
-                sink.Add(path + ".allowPrivilegeEscalation", value is null ? Unset : "true", "allowPrivilegeEscalation != false",
-                    $"container \"{c.Name}\" must set securityContext.allowPrivilegeEscalation=false");
+                sink.Add(c.SecurityContextPath.Format("allowPrivilegeEscalation"), value is null ? Unset : "true", "allowPrivilegeEscalation != false",
+                    $"container \"{c.NameText}\" must set securityContext.allowPrivilegeEscalation=false");
             }
         }
     }
 
-    private static void RunAsNonRoot(PodSecurityPod pod, Sink sink)
+    private static void RunAsNonRoot(in PodSecurityView pod, Sink sink)
     {
-        string podPath = pod.SecurityContextPath;
-        bool? podValue = AdmissionJson.Bool(pod.SecurityContext, "runAsNonRoot"u8, podPath);
+        bool? podValue = AdmissionJson.BoolValue(pod.SecurityContext.RunAsNonRoot, pod.SecurityContextPath, "runAsNonRoot");
         if (podValue == false)
         {
-            sink.Add(podPath + ".runAsNonRoot", "false", "runAsNonRoot != true", "pod must not set securityContext.runAsNonRoot=false");
+            sink.Add(pod.SecurityContextPath.Format("runAsNonRoot"), "false", "runAsNonRoot != true", "pod must not set securityContext.runAsNonRoot=false");
         }
 
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            string path = c.SecurityContextPath;
-            bool? value = AdmissionJson.Bool(SecurityContext(c), "runAsNonRoot"u8, path);
+            bool? value = AdmissionJson.BoolValue(c.SecurityContext.RunAsNonRoot, c.SecurityContextPath, "runAsNonRoot");
             if (value == false)
             {
-                sink.Add(path + ".runAsNonRoot", "false", "runAsNonRoot != true", $"container \"{c.Name}\" must not set securityContext.runAsNonRoot=false");
+                sink.Add(c.SecurityContextPath.Format("runAsNonRoot"), "false", "runAsNonRoot != true", $"container \"{c.NameText}\" must not set securityContext.runAsNonRoot=false");
             }
             else if (value is null && podValue != true)
             {
-                sink.Add(path + ".runAsNonRoot", Unset, "runAsNonRoot != true", $"pod or container \"{c.Name}\" must set securityContext.runAsNonRoot=true");
+                sink.Add(c.SecurityContextPath.Format("runAsNonRoot"), Unset, "runAsNonRoot != true", $"pod or container \"{c.NameText}\" must set securityContext.runAsNonRoot=true");
             }
         }
     }
 
-    private static void RunAsUser(PodSecurityPod pod, Sink sink)
+    private static void RunAsUser(in PodSecurityView pod, Sink sink)
     {
-        string podPath = pod.SecurityContextPath;
-        if (AdmissionJson.Int(pod.SecurityContext, "runAsUser"u8, podPath) == 0)
+        if (AdmissionJson.IntValue(pod.SecurityContext.RunAsUser, pod.SecurityContextPath, "runAsUser") == 0)
         {
-            sink.Add(podPath + ".runAsUser", "0", "runAsUser=0", "pod must not set runAsUser=0");
+            sink.Add(pod.SecurityContextPath.Format("runAsUser"), "0", "runAsUser=0", "pod must not set runAsUser=0");
         }
 
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            string path = c.SecurityContextPath;
-            if (AdmissionJson.Int(SecurityContext(c), "runAsUser"u8, path) == 0)
+            if (AdmissionJson.IntValue(c.SecurityContext.RunAsUser, c.SecurityContextPath, "runAsUser") == 0)
             {
-                sink.Add(path + ".runAsUser", "0", "runAsUser=0", $"container \"{c.Name}\" must not set runAsUser=0");
+                sink.Add(c.SecurityContextPath.Format("runAsUser"), "0", "runAsUser=0", $"container \"{c.NameText}\" must not set runAsUser=0");
             }
         }
     }
 
-    private static void SeccompRestricted(PodSecurityPod pod, Sink sink, bool windowsExempt)
+    private static void SeccompRestricted(in PodSecurityView pod, Sink sink, bool windowsExempt)
     {
         if (windowsExempt && pod.IsWindows)
         {
             return;
         }
 
-        string podPath = pod.SecurityContextPath;
-        string? podType = SeccompType(pod.SecurityContext, podPath);
-        bool podValid = podType is "RuntimeDefault" or "Localhost";
-        if (podType is not null && !podValid)
+        bool podSet = SeccompType(pod.SecurityContext, pod.SecurityContextPath, out JsonElement podType);
+        bool podValid = podSet && ValidSeccomp(podType);
+        if (podSet && !podValid)
         {
-            sink.Add(podPath + ".seccompProfile.type", Quote(podType), "seccompProfile", $"pod must not set securityContext.seccompProfile.type to \"{podType}\"");
+            string text = Text(podType);
+            sink.Add(pod.SecurityContextPath.Format("seccompProfile", "type"), Quote(text), "seccompProfile", $"pod must not set securityContext.seccompProfile.type to \"{text}\"");
         }
 
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            string path = c.SecurityContextPath;
-            string? type = SeccompType(SecurityContext(c), path);
-            if (type is not null && type is not ("RuntimeDefault" or "Localhost"))
+            bool set = SeccompType(c.SecurityContext, c.SecurityContextPath, out JsonElement type);
+            if (set && !ValidSeccomp(type))
             {
-                sink.Add(path + ".seccompProfile.type", Quote(type), "seccompProfile", $"container \"{c.Name}\" must not set securityContext.seccompProfile.type to \"{type}\"");
+                string text = Text(type);
+                sink.Add(c.SecurityContextPath.Format("seccompProfile", "type"), Quote(text), "seccompProfile",
+                    $"container \"{c.NameText}\" must not set securityContext.seccompProfile.type to \"{text}\"");
             }
-            else if (type is null && !podValid)
+            else if (!set && !podValid)
             {
-                sink.Add(path + ".seccompProfile.type", Unset, "seccompProfile",
-                    $"pod or container \"{c.Name}\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"");
+                sink.Add(c.SecurityContextPath.Format("seccompProfile", "type"), Unset, "seccompProfile",
+                    $"pod or container \"{c.NameText}\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"");
             }
         }
     }
 
-    private static void CapabilitiesRestricted(PodSecurityPod pod, Sink sink, bool windowsExempt)
+    private static void CapabilitiesRestricted(in PodSecurityView pod, Sink sink, bool windowsExempt)
     {
         if (windowsExempt && pod.IsWindows)
         {
             return;
         }
 
-        foreach (PodSecurityContainer c in pod.Containers)
+        foreach (ref readonly ContainerView c in pod.Containers)
         {
-            string path = c.Path + ".securityContext.capabilities";
-            JsonElement? capabilities = Capabilities(c);
+            FieldPath path = c.SecurityContextPath.Then("capabilities");
+            JsonElement capabilities = Capabilities(c);
             bool dropsAll = false;
-            foreach (var (capability, _) in AdmissionJson.Strings(capabilities, "drop", path))
+            foreach (JsonElement capability in Strings(capabilities, c.SecurityContext.CapabilitiesDrop, in path, "drop"))
             {
-                dropsAll |= capability == "ALL";
+                dropsAll |= capability.ValueEquals("ALL"u8);
             }
 
             if (!dropsAll)
             {
-                sink.Add(path + ".drop", capabilities is { } caps && AdmissionJson.Array(caps, "drop"u8, path) is { } drop ? drop.GetRawText() : Unset,
-                    "unrestricted capabilities", $"container \"{c.Name}\" must set securityContext.capabilities.drop=[\"ALL\"]");
+                sink.Add(path.Format("drop"), capabilities.ValueKind == JsonValueKind.Object && c.SecurityContext.CapabilitiesDrop.ValueKind is JsonValueKind.Array ? c.SecurityContext.CapabilitiesDrop.GetRawText() : Unset,
+                    "unrestricted capabilities", $"container \"{c.NameText}\" must set securityContext.capabilities.drop=[\"ALL\"]");
             }
 
-            foreach (var (capability, itemPath) in AdmissionJson.Strings(capabilities, "add", path))
+            int index = 0;
+            foreach (JsonElement capability in Strings(capabilities, c.SecurityContext.CapabilitiesAdd, in path, "add"))
             {
-                if (capability != "NET_BIND_SERVICE")
+                if (!capability.ValueEquals("NET_BIND_SERVICE"u8))
                 {
-                    sink.Add(itemPath, Quote(capability), "unrestricted capabilities", $"container \"{c.Name}\" must not include \"{capability}\" in securityContext.capabilities.add");
+                    string text = capability.GetString()!;
+                    sink.Add(path.Item("add", index).ToString(), Quote(text), "unrestricted capabilities",
+                        $"container \"{c.NameText}\" must not include \"{text}\" in securityContext.capabilities.add");
                 }
+
+                index++;
             }
         }
     }
 
-    private static JsonElement? SecurityContext(PodSecurityContainer c) => c.SecurityContext;
+    private static string Who(JsonElement container, bool isContainer) =>
+        isContainer ? $"container \"{(container.ValueKind == JsonValueKind.String ? container.GetString() : "")}\"" : "pod";
 
-    private static string Who(string? container) => container is null ? "pod" : $"container \"{container}\"";
+    /// <summary>The container's capabilities object, or default when unset; throws when set and not an object.</summary>
+    private static JsonElement Capabilities(in ContainerView c) =>
+        AdmissionJson.IsObject(c.SecurityContext.Capabilities, c.SecurityContextPath, "capabilities") ? c.SecurityContext.Capabilities : default;
 
-    private static JsonElement? Capabilities(PodSecurityContainer c) =>
-        SecurityContext(c) is { } sc ? AdmissionJson.Object(sc, "capabilities"u8, c.SecurityContextPath) : null;
+    /// <summary>True when the securityContext sets a seccompProfile object; <paramref name="type"/> is its type (checked to be a string; default when unset).</summary>
+    private static bool SeccompType(in SecurityContextFields sc, in FieldPath path, out JsonElement type)
+    {
+        type = default;
+        if (!AdmissionJson.IsObject(sc.SeccompProfile, path, "seccompProfile"))
+        {
+            return false;
+        }
 
-    private static string? SeccompType(JsonElement? securityContext, string path) =>
-        securityContext is { } sc && AdmissionJson.Object(sc, "seccompProfile"u8, path) is { } profile ? AdmissionJson.String(profile, "type"u8, path + ".seccompProfile") ?? "" : null;
+        if (AdmissionJson.TryGet(sc.SeccompProfile, "type"u8, out type))
+        {
+            AdmissionJson.IsString(type, path.Then("seccompProfile"), "type");
+        }
 
-    private static string VolumeName(JsonElement volume, string path) => AdmissionJson.String(volume, "name"u8, path) ?? "";
+        return true;
+    }
+
+    /// <summary>A string value as text, <c>""</c> when unset.</summary>
+    private static string Text(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+
+    /// <summary>The items of <paramref name="array"/>, the field <c>name</c> of <paramref name="parent"/> read beforehand (nothing when
+    /// the parent or the array is unset), each checked to be a string.</summary>
+    private static StringItems Strings(JsonElement parent, JsonElement array, ref readonly FieldPath parentPath, string name)
+    {
+        if (parent.ValueKind != JsonValueKind.Object || !AdmissionJson.IsArray(array, parentPath, name))
+        {
+            return default;
+        }
+
+        return new StringItems(array.EnumerateArray(), in parentPath, name);
+    }
+
+    private static string VolumeName(JsonElement volume, in FieldPath path) =>
+        AdmissionJson.TryGet(volume, "name"u8, out JsonElement name) && AdmissionJson.IsString(name, path, "name") ? name.GetString()! : "";
+
+    /// <summary>True when the string <paramref name="value"/> is one of <paramref name="names"/>; compares the raw UTF-8 unless the JSON escapes it.</summary>
+    private static bool OneOf(JsonElement value, byte[][] names)
+    {
+        ReadOnlySpan<byte> raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+        if (raw.Length >= 2 && raw[0] == (byte)'"' && raw.IndexOf((byte)'\\') < 0)
+        {
+            return OneOf(raw[1..^1], names);
+        }
+
+        foreach (byte[] name in names)
+        {
+            if (value.ValueEquals(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool OneOf(ReadOnlySpan<byte> value, byte[][] names)
+    {
+        foreach (byte[] name in names)
+        {
+            if (value.SequenceEqual(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool NameStartsWith(JsonProperty property, ReadOnlySpan<byte> prefixUtf8, string prefix)
+    {
+        ReadOnlySpan<byte> raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
+
+        // An escaped name (rare) is compared unescaped, which allocates it.
+        return raw.IndexOf((byte)'\\') < 0 ? raw.StartsWith(prefixUtf8) : property.Name.StartsWith(prefix, StringComparison.Ordinal);
+    }
 
     private static string Quote(string value) => $"\"{JsonEncodedText.Encode(value)}\"";
 
-    private delegate void CheckFunction(PodSecurityPod pod, Sink sink);
+    private static byte[][] Utf8(params string[] values) => [.. values.Select(Encoding.UTF8.GetBytes)];
+
+    private delegate void CheckFunction(in PodSecurityView pod, Sink sink);
 
     private sealed record Check(string Id, PodSecurityLevel Level, Versioned[] Versions);
 
     private sealed record Versioned(int MinMinor, CheckFunction Fn, params string[] Overrides);
 
-    private readonly struct Sink(string checkId, List<PodSecurityViolation> violations)
+    /// <summary>Reports violations of one check into a list created on the first violation.</summary>
+    private readonly ref struct Sink
     {
-        public void Add(string path, string value, string reason, string detail) => violations.Add(new PodSecurityViolation(checkId, path, value, reason, detail));
+        private readonly string _checkId;
+        private readonly ref List<PodSecurityViolation>? _violations;
+
+        public Sink(string checkId, ref List<PodSecurityViolation>? violations)
+        {
+            _checkId = checkId;
+            _violations = ref violations;
+        }
+
+        public void Add(string path, string value, string reason, string detail) =>
+            (_violations ??= []).Add(new PodSecurityViolation(_checkId, path, value, reason, detail));
+    }
+
+    /// <summary>Enumerates an array's items, each checked to be a string (the error names <c>parent.name[index]</c>), without an
+    /// iterator allocation; it refers to the parent's path rather than copying it.</summary>
+    private ref struct StringItems
+    {
+        private readonly ref readonly FieldPath _parentPath;
+        private readonly string? _name;
+        private JsonElement.ArrayEnumerator _items;
+        private int _index;
+
+        public StringItems(JsonElement.ArrayEnumerator items, ref readonly FieldPath parentPath, string name)
+        {
+            _items = items;
+            _parentPath = ref parentPath;
+            _name = name;
+            _index = -1;
+        }
+
+        public readonly StringItems GetEnumerator() => this;
+
+        public readonly JsonElement Current => _items.Current;
+
+        public bool MoveNext()
+        {
+            if (_name is null || !_items.MoveNext())
+            {
+                return false;
+            }
+
+            _index++;
+            JsonElement item = _items.Current;
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                AdmissionJson.RequireString(item, _parentPath.Item(_name, _index));
+            }
+
+            return true;
+        }
     }
 }

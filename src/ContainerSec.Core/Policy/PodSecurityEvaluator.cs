@@ -26,14 +26,22 @@ public static class PodSecurityEvaluator
     public static PodSecurityResult Evaluate(JsonElement manifest, PodSecurityLevel level, PodSecurityVersion version)
     {
         ArgumentNullException.ThrowIfNull(level);
-        PodSecurityPod pod = PodSecurityPod.FromManifest(manifest);
-        var violations = new List<PodSecurityViolation>();
-        if (level != PodSecurityLevel.Privileged)
+        var pod = default(PodSecurityView);
+        try
         {
-            PodSecurityChecks.Run(pod, level, version, violations);
-        }
+            pod.Load(manifest);
+            List<PodSecurityViolation>? violations = null;
+            if (level != PodSecurityLevel.Privileged)
+            {
+                PodSecurityChecks.Run(pod, level, version, ref violations);
+            }
 
-        return new PodSecurityResult(level, version, violations);
+            return violations is null ? PodSecurityResult.AllowedResult(level, version) : new PodSecurityResult(level, version, violations);
+        }
+        finally
+        {
+            pod.Release();
+        }
     }
 
     /// <summary>Parses <paramref name="json"/> and evaluates it; see <see cref="Evaluate(JsonElement, PodSecurityLevel, PodSecurityVersion)"/>.</summary>

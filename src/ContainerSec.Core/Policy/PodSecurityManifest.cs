@@ -239,6 +239,63 @@ internal static class AdmissionJson
         return value.ValueKind == kind ? value : throw Malformed(Join(path, name), expected, value);
     }
 
+    // Reads of a value already looked up (absent: default, or JSON null = unset), for the Pod Security
+    // checks' one-pass field lookup; the path is formatted only when the value has the wrong type.
+    // Same messages as the reads above: 'parent.name' must be <type>, not <kind>.
+
+    /// <summary>True when <paramref name="value"/> is set; throws when it is set and not an object.</summary>
+    public static bool IsObject(JsonElement value, in FieldPath parent, string name) => Is(value, JsonValueKind.Object, parent, name, "an object");
+
+    /// <summary>True when <paramref name="value"/> is set; throws when it is set and not an array.</summary>
+    public static bool IsArray(JsonElement value, in FieldPath parent, string name) => Is(value, JsonValueKind.Array, parent, name, "an array");
+
+    /// <summary>True when <paramref name="value"/> is set; throws when it is set and not a string.</summary>
+    public static bool IsString(JsonElement value, in FieldPath parent, string name) => Is(value, JsonValueKind.String, parent, name, "a string");
+
+    public static bool? BoolValue(JsonElement value, in FieldPath parent, string name) => value.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Undefined or JsonValueKind.Null => null,
+        _ => throw Malformed(parent.Format(name), "a boolean", value),
+    };
+
+    public static long? IntValue(JsonElement value, in FieldPath parent, string name)
+    {
+        if (value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : throw Malformed(parent.Format(name), "an integer", value);
+    }
+
+    public static void RequireObject(JsonElement element, in FieldPath path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw Malformed(path.ToString(), "an object", element);
+        }
+    }
+
+    public static void RequireString(JsonElement element, in FieldPath path)
+    {
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            throw Malformed(path.ToString(), "a string", element);
+        }
+    }
+
+    private static bool Is(JsonElement value, JsonValueKind kind, in FieldPath parent, string name, string expected)
+    {
+        if (value.ValueKind == kind)
+        {
+            return true;
+        }
+
+        return value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? false : throw Malformed(parent.Format(name), expected, value);
+    }
+
 #pragma warning disable CA2208 // The helper reports the public entry point's parameter, not its own.
     private static ArgumentException Malformed(string path, string expected, JsonElement value) =>
         new($"Malformed manifest: '{path}' must be {expected}, not {value.ValueKind}.", "manifest");

@@ -44,6 +44,9 @@ public sealed class PodSecurityResult
         Violations = violations;
     }
 
+    /// <summary>One shared allowed result per level and version up to the newest known and latest (the result is immutable).</summary>
+    private static readonly PodSecurityResult?[] AllowedResults = new PodSecurityResult?[3 * (PodSecurityVersion.NewestKnown.Minor + 2)];
+
     /// <summary>The level evaluated.</summary>
     public PodSecurityLevel Level { get; }
 
@@ -58,6 +61,19 @@ public sealed class PodSecurityResult
 
     /// <summary>Upstream's refusal text: <c>violates PodSecurity "level:version": reason (detail), …</c>; empty when allowed.</summary>
     public string Message => Allowed ? "" : $"violates PodSecurity \"{Level.Name}:{Version}\": " + string.Join(", ", Violations.Select(v => v.Message));
+
+    /// <summary>An allowed result with no violations; shared per level and known version, so an allowed evaluation allocates nothing.</summary>
+    internal static PodSecurityResult AllowedResult(PodSecurityLevel level, PodSecurityVersion version)
+    {
+        int minors = PodSecurityVersion.NewestKnown.Minor + 2;
+        int minor = version.IsLatest ? minors - 1 : version.Minor;
+        if (minor >= minors - 1 && !version.IsLatest)
+        {
+            return new PodSecurityResult(level, version, []);
+        }
+
+        return AllowedResults[(level.Rank * minors) + minor] ??= new PodSecurityResult(level, version, []);
+    }
 
     /// <inheritdoc/>
     public override string ToString() => Allowed ? $"allowed by PodSecurity \"{Level.Name}:{Version}\"" : Message;
