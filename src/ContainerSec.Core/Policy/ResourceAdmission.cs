@@ -42,7 +42,7 @@ public sealed class ResourceRequirement
     private static string CheckName(string resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return ResourceNames.ContainerResourceError(resource, storage: false) is { } error ? throw new ArgumentException(error + ".", nameof(resource)) : resource;
+        return ResourceNames.ContainerResourceError(resource) is { } error ? throw new ArgumentException(error + ".", nameof(resource)) : resource;
     }
 }
 

@@ -40,7 +40,7 @@ public sealed class LimitRangeItem
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="type"/> is undefined.</exception>
     /// <exception cref="ArgumentException">
     /// A resource name is not a container resource (<c>cpu</c>, <c>memory</c>, <c>ephemeral-storage</c>,
-    /// <c>hugepages-*</c>, a domain-qualified extended resource; <c>storage</c> for PersistentVolumeClaim);
+    /// <c>hugepages-*</c>, a domain-qualified extended resource; any name for PersistentVolumeClaim items);
     /// a quantity is negative; defaults on a Pod item; min &gt; max, min &gt; default request, default
     /// request &gt; max, default request &gt; default, min &gt; default, default &gt; max; a ratio below 1
     /// or above max/min; a default request different from the default for a resource that cannot be
@@ -164,7 +164,7 @@ public sealed class LimitRangeItem
                     throw Invalid(Field(listName, name), $"'{quantity}' must be greater than or equal to 0");
                 }
 
-                if (listName != "maxLimitRequestRatio" && ResourceNames.ContainerResourceError(name, Type == LimitRangeType.PersistentVolumeClaim) is { } error)
+                if (Type != LimitRangeType.PersistentVolumeClaim && ResourceNames.ContainerResourceError(name) is { } error)
                 {
                     throw Invalid(Field(listName, name), error);
                 }
@@ -479,12 +479,12 @@ public sealed class LimitRangePolicy
 internal static class ResourceNames
 {
     /// <summary>Why <paramref name="name"/> is not a container resource name (validateContainerResourceName), or null.</summary>
-    public static string? ContainerResourceError(string name, bool storage)
+    public static string? ContainerResourceError(string name)
     {
         int slash = name.IndexOf('/', StringComparison.Ordinal);
         if (slash < 0)
         {
-            bool standard = name is "cpu" or "memory" or "ephemeral-storage" || (name.StartsWith("hugepages-", StringComparison.Ordinal) && name.Length > 10) || (storage && name == "storage");
+            bool standard = name is "cpu" or "memory" or "ephemeral-storage" || (name.StartsWith("hugepages-", StringComparison.Ordinal) && name.Length > 10);
             return standard ? null : $"'{name}' must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or a domain-qualified extended resource";
         }
 
