@@ -28,8 +28,6 @@ public enum LimitRangeType
 /// </remarks>
 public sealed class LimitRangeItem
 {
-    private static readonly Dictionary<string, ResourceQuantity> Empty = new(StringComparer.Ordinal);
-
     /// <summary>Creates and validates an item.</summary>
     /// <param name="type">What it constrains.</param>
     /// <param name="min">Minimum request (and limit) per container or pod; null for none.</param>
@@ -251,8 +249,6 @@ public sealed class LimitRangeItem
     public override string ToString() =>
         $"{Type}: min {ResourceLists.Format(Min)} max {ResourceLists.Format(Max)} default {ResourceLists.Format(Default)} " +
         $"defaultRequest {ResourceLists.Format(DefaultRequest)} maxLimitRequestRatio {ResourceLists.Format(MaxLimitRequestRatio)}";
-
-    internal static IReadOnlyDictionary<string, ResourceQuantity> None => Empty;
 }
 
 /// <summary>

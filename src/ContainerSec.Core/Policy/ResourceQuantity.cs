@@ -429,11 +429,80 @@ public readonly struct ResourceQuantity : IEquatable<ResourceQuantity>, ICompara
         }
 
         // value = digits · 10^(exponent10 - fractionDigits) · 2^exponent2, held in nanos (· 10^9), rounded up in magnitude.
+        int scale = exponent10 - fractionDigits.Length + 9;
+        Int128 value;
+        if (integerDigits.Length + fractionDigits.Length <= 18 && scale is >= -38 and <= 38)
+        {
+            // Fast path without allocation: < 10^18 · 2^60 < 2^120 fits in Int128 before scaling.
+            ulong digits = 0;
+            foreach (char c in integerDigits)
+            {
+                digits = (digits * 10) + (uint)(c - '0');
+            }
+
+            foreach (char c in fractionDigits)
+            {
+                digits = (digits * 10) + (uint)(c - '0');
+            }
+
+            Int128 n = (Int128)digits << exponent2;
+            if (scale >= 0)
+            {
+                if (n != 0 && n > MaxNanos / Pow10[scale])
+                {
+                    return "its magnitude exceeds 2^63-1";
+                }
+
+                value = n * Pow10[scale];
+            }
+            else
+            {
+                (Int128 quotient, Int128 remainder) = Int128.DivRem(n, Pow10[-scale]);
+                value = remainder == 0 ? quotient : quotient + 1;
+            }
+        }
+        else if (SlowNanos(integerDigits, fractionDigits, exponent2, scale, out value) is { } error)
+        {
+            return error;
+        }
+
+        if (value > MaxNanos)
+        {
+            return "its magnitude exceeds 2^63-1";
+        }
+
+        if (format == ResourceQuantityFormat.BinarySI && value != 0 && value < NanosPerUnit)
+        {
+            format = ResourceQuantityFormat.DecimalSI; // apimachinery: a binary amount in (0, 1) is kept as decimal SI
+        }
+
+        result = new ResourceQuantity(negative ? -value : value, format);
+        return null;
+    }
+
+    /// <summary>Powers of ten that fit in Int128 (10^0 … 10^38).</summary>
+    private static readonly Int128[] Pow10 = CreatePow10();
+
+    private static Int128[] CreatePow10()
+    {
+        var table = new Int128[39];
+        table[0] = 1;
+        for (int i = 1; i < table.Length; i++)
+        {
+            table[i] = table[i - 1] * 10;
+        }
+
+        return table;
+    }
+
+    /// <summary>The general case (many digits or a large exponent), in BigInteger arithmetic.</summary>
+    private static string? SlowNanos(ReadOnlySpan<char> integerDigits, ReadOnlySpan<char> fractionDigits, int exponent2, int scale, out Int128 value)
+    {
+        value = 0;
         Span<char> buffer = stackalloc char[MaxLength];
         integerDigits.CopyTo(buffer);
         fractionDigits.CopyTo(buffer[integerDigits.Length..]);
         var mantissa = BigInteger.Parse(buffer[..(integerDigits.Length + fractionDigits.Length)], NumberStyles.None, CultureInfo.InvariantCulture);
-        int scale = exponent10 - fractionDigits.Length + 9;
         BigInteger nanos = mantissa << exponent2;
         if (scale >= 0)
         {
@@ -453,13 +522,7 @@ public readonly struct ResourceQuantity : IEquatable<ResourceQuantity>, ICompara
             return "its magnitude exceeds 2^63-1";
         }
 
-        if (format == ResourceQuantityFormat.BinarySI && !nanos.IsZero && nanos < NanosPerUnit)
-        {
-            format = ResourceQuantityFormat.DecimalSI; // apimachinery: a binary amount in (0, 1) is kept as decimal SI
-        }
-
-        Int128 value = (Int128)nanos;
-        result = new ResourceQuantity(negative ? -value : value, format);
+        value = (Int128)nanos;
         return null;
     }
 }
