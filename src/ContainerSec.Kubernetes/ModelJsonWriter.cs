@@ -77,6 +77,11 @@ internal sealed partial class ModelJsonWriter
             string field = ex.Path is { Length: > 1 } jsonPath ? YamlTreeReader.Join(path, jsonPath.TrimStart('$').TrimStart('.')) : path;
             throw new ManifestException(source, document, field, $"cannot be read as {model.Type.Name}: {ex.Message.Split(" Path:", 2)[0]}", ex);
         }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or InvalidOperationException)
+        {
+            // The models' converters (dates, quantities) throw these without a path; the checks above should leave none.
+            throw new ManifestException(source, document, path, $"cannot be read as {model.Type.Name}: {ex.Message}", ex);
+        }
 
         return bytes;
     }
@@ -178,9 +183,9 @@ internal sealed partial class ModelJsonWriter
                 json.WriteStringValue(scalar.Text);
                 return;
             case YamlScalarKind.String when target == typeof(DateTime) || target == typeof(DateTimeOffset):
-                if (!DateTimeOffset.TryParse(scalar.Text, CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+                if (!TimestampPattern().IsMatch(scalar.Text) || !DateTimeOffset.TryParse(scalar.Text[..19], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
                 {
-                    throw Error(path, $"\"{scalar.Text}\" is not a date and time such as 2024-05-01T12:00:00Z ({text.Where})");
+                    throw Error(path, $"\"{scalar.Text}\" is not an RFC 3339 date and time such as 2024-05-01T12:00:00Z ({text.Where})");
                 }
 
                 json.WriteStringValue(scalar.Text);
@@ -198,9 +203,7 @@ internal sealed partial class ModelJsonWriter
                 json.WriteNumberValue(scalar.Float);
                 return;
             case YamlScalarKind.Int or YamlScalarKind.Float or YamlScalarKind.String when target == typeof(ResourceQuantity):
-                json.WriteStringValue(QuantityPattern().IsMatch(scalar.Text)
-                    ? scalar.Text
-                    : throw Error(path, $"\"{scalar.Text}\" is not a quantity such as 2, 0.5, 500m, 128Mi or 1e3 ({text.Where})"));
+                json.WriteStringValue(Quantity(scalar.Text, path, text));
                 return;
         }
 
@@ -208,6 +211,27 @@ internal sealed partial class ModelJsonWriter
             ? "; quote it to make it a string, as Kubernetes requires"
             : "";
         throw Error(path, $"must be {Expected(target)}, not {scalar.Describe()} ({text.Where}){hint}");
+    }
+
+    /// <summary>
+    /// Checks a quantity's grammar, and bounds it: at most 30 digits and an exponent of at most two digits.
+    /// Kubernetes stores larger ones, but no resource needs them, and the KubernetesClient model's parser
+    /// takes seconds on <c>1e99999</c>.
+    /// </summary>
+    private string Quantity(string quantity, string path, YamlText text)
+    {
+        Match match = QuantityPattern().Match(quantity);
+        if (!match.Success)
+        {
+            throw Error(path, $"\"{quantity}\" is not a quantity such as 2, 0.5, 500m, 128Mi or 1e3 ({text.Where})");
+        }
+
+        if (match.Groups["digits"].Value.Replace(".", "", StringComparison.Ordinal).Length > 30 || match.Groups["exponent"].Length > 2)
+        {
+            throw Error(path, $"\"{quantity}\" is out of the range accepted here (at most 30 digits and an exponent of at most two digits) ({text.Where})");
+        }
+
+        return quantity;
     }
 
     /// <summary>A value whose model type is open (<c>object</c>): scalars resolved as YAML 1.1, structure kept.</summary>
@@ -329,6 +353,10 @@ internal sealed partial class ModelJsonWriter
     }
 
     /// <summary>Kubernetes' quantity grammar: a signed decimal, then a binary (Ki…Ei) or decimal (n u m k M G T P E) suffix or an exponent.</summary>
-    [GeneratedRegex(@"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[+-]?(?<digits>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?0*(?<exponent>[0-9]+)|[KMGTPE]i|[numkMGTPE])?$", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
     private static partial Regex QuantityPattern();
+
+    /// <summary>RFC 3339 as the models' converter reads it (seconds, up to nanoseconds, Z or an offset).</summary>
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex TimestampPattern();
 }

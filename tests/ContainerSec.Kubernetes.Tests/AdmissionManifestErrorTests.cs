@@ -60,6 +60,8 @@ public sealed class AdmissionManifestErrorTests
     [InlineData("  labels: {app: web}\nspec:", "  labels: {app: yes}\nspec:", "metadata.labels.app", "not the boolean yes")]
     [InlineData("    privileged: false", "    privileged: \"false\"", "spec.template.spec.containers[0].securityContext.privileged", "must be a boolean")]
     [InlineData("memory: 128Mi", "memory: 128MB", "spec.template.spec.containers[0].resources.limits.memory", "is not a quantity")]
+    [InlineData("memory: 128Mi", "memory: 1e99999", "spec.template.spec.containers[0].resources.limits.memory", "out of the range accepted here")]
+    [InlineData("memory: 128Mi", "memory: 9999999999999999999999999999999Ei", "spec.template.spec.containers[0].resources.limits.memory", "out of the range accepted here")]
     [InlineData("memory: 128Mi", "memory: true", "spec.template.spec.containers[0].resources.limits.memory", "must be a quantity")]
     [InlineData("port: 8080}", "port: {number: 8080}}", "spec.template.spec.containers[0].readinessProbe.httpGet.port", "must be an integer or a string, not a mapping")]
     [InlineData("port: 8080}", "port: 1.5}", "spec.template.spec.containers[0].readinessProbe.httpGet.port", "must be an integer or a string, not the number 1.5")]
@@ -127,7 +129,8 @@ public sealed class AdmissionManifestErrorTests
     [InlineData("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {schedule: '* * * * *', jobTemplate: {spec: {}}}", "spec.jobTemplate.spec.template", "is required")]
     [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}", "spec.containers", "at least one container")]
     [InlineData("apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}", "apiVersion", "a CronJob must be batch/v1")]
-    [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {name: p, creationTimestamp: yesterday}\nspec: {containers: [{name: c, image: x}]}", "metadata.creationTimestamp", "is not a date")]
+    [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {name: p, creationTimestamp: 2025-01-02}\nspec: {containers: [{name: c, image: x}]}", "metadata.creationTimestamp", "is not an RFC 3339 date")]
+    [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {name: p, creationTimestamp: yesterday}\nspec: {containers: [{name: c, image: x}]}", "metadata.creationTimestamp", "is not an RFC 3339 date")]
     [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x, args: *nowhere}]}", "spec.containers[0].args", "refers to no anchor")]
     public void Load_Malformed_ErrorNamesField(string yaml, string field, string problem)
     {
