@@ -89,50 +89,62 @@ internal sealed class YamlTreeReader
         var anchors = new Dictionary<string, YamlValue>(StringComparer.Ordinal);
         YamlValue? root = null;
         int document = 0;
+        while (MoveNext(parser, document))
+        {
+            ParsingEvent e = parser.Current!;
+            switch (e)
+            {
+                case DocumentStart:
+                    root = null;
+                    anchors.Clear();
+                    break;
+                case DocumentEnd:
+                    documents.Add(new YamlDocument(document++, root));
+                    break;
+                case Scalar scalar:
+                    Complete(new YamlText(scalar.Start, scalar.Value, scalar.Style, scalar.Tag), scalar.Anchor, frames, anchors, ref root, document);
+                    break;
+                case AnchorAlias alias:
+                    YamlValue target = anchors.TryGetValue(alias.Value.Value, out YamlValue? found)
+                        ? found
+                        : throw Error(document, frames, $"the alias *{alias.Value.Value} refers to no anchor defined before it (line {alias.Start.Line})");
+                    Complete(target, AnchorName.Empty, frames, anchors, ref root, document, counted: false);
+                    break;
+                case SequenceStart start:
+                    Open(new YamlList(start.Start), start.Anchor, start.Tag, frames, document);
+                    break;
+                case MappingStart start:
+                    Open(new YamlMap(start.Start), start.Anchor, start.Tag, frames, document);
+                    break;
+                case SequenceEnd or MappingEnd:
+                    Frame done = frames[^1];
+                    frames.RemoveAt(frames.Count - 1);
+                    Complete(done.Node, done.Anchor, frames, anchors, ref root, document);
+                    break;
+            }
+        }
+
+        return documents;
+    }
+
+    private bool MoveNext(Parser parser, int document)
+    {
         try
         {
-            while (parser.MoveNext())
-            {
-                ParsingEvent e = parser.Current!;
-                switch (e)
-                {
-                    case DocumentStart:
-                        root = null;
-                        anchors.Clear();
-                        break;
-                    case DocumentEnd:
-                        documents.Add(new YamlDocument(document++, root));
-                        break;
-                    case Scalar scalar:
-                        Complete(new YamlText(scalar.Start, scalar.Value, scalar.Style, scalar.Tag), scalar.Anchor, frames, anchors, ref root, document);
-                        break;
-                    case AnchorAlias alias:
-                        YamlValue target = anchors.TryGetValue(alias.Value.Value, out YamlValue? found)
-                            ? found
-                            : throw Error(document, frames, $"the alias *{alias.Value.Value} refers to no anchor defined before it (line {alias.Start.Line})");
-                        Complete(target, AnchorName.Empty, frames, anchors, ref root, document, counted: false);
-                        break;
-                    case SequenceStart start:
-                        Open(new YamlList(start.Start), start.Anchor, start.Tag, frames, document);
-                        break;
-                    case MappingStart start:
-                        Open(new YamlMap(start.Start), start.Anchor, start.Tag, frames, document);
-                        break;
-                    case SequenceEnd or MappingEnd:
-                        Frame done = frames[^1];
-                        frames.RemoveAt(frames.Count - 1);
-                        Complete(done.Node, done.Anchor, frames, anchors, ref root, document);
-                        break;
-                }
-            }
+            return parser.MoveNext();
         }
         catch (YamlException ex)
         {
             throw new ManifestException(_source, document, "", string.Create(CultureInfo.InvariantCulture,
                 $"not valid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}"), ex);
         }
-
-        return documents;
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's parser reports some malformed streams this way (a tag that is not a URI, a broken state).
+            Mark at = parser.Current?.End ?? Mark.Empty;
+            throw new ManifestException(_source, document, "", string.Create(CultureInfo.InvariantCulture,
+                $"not valid YAML after line {at.Line}, column {at.Column}"), ex);
+        }
     }
 
     private void Open(YamlValue node, AnchorName anchor, TagName tag, List<Frame> frames, int document)

@@ -214,3 +214,41 @@ public sealed class AdmissionManifestErrorTests
         }
     }
 }
+
+public sealed class AdmissionManifestMutationTests
+{
+    /// <summary>Mutated sample files either load or raise <see cref="ManifestException"/>: nothing else escapes.</summary>
+    [Theory]
+    [InlineData("shop.yaml", 20261128)]
+    [InlineData("network-policies.yaml", 20261128)]
+    [InlineData("list.yaml", 20261128)]
+    [InlineData("list.yaml", 7)]
+    public void Load_MutatedSample_LoadsOrThrowsManifestException(string file, int seed)
+    {
+        string text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Manifests", file));
+        var random = new Random(seed);
+        string[] replacements = ["", " ", "\n", ":", "-", "[", "]", "{", "}", "'", "\"", "&a", "*a", "!!int", "!<x y>", "yes", "0x1F", "1e999", "~", "#", "\t", "<<: ", "---\n"];
+        int refused = 0;
+        for (int i = 0; i < 400; i++)
+        {
+            var mutated = new StringBuilder(text);
+            for (int edits = random.Next(1, 4); edits > 0; edits--)
+            {
+                int at = random.Next(mutated.Length);
+                mutated.Remove(at, Math.Min(random.Next(0, 3), mutated.Length - at)).Insert(at, replacements[random.Next(replacements.Length)]);
+            }
+
+            try
+            {
+                AdmissionManifestLoader.Load(mutated.ToString(), file);
+            }
+            catch (ManifestException ex)
+            {
+                Assert.Equal(file, ex.Source);
+                refused++;
+            }
+        }
+
+        Assert.InRange(refused, 100, 400); // Most mutations break something; nothing but ManifestException may escape.
+    }
+}
