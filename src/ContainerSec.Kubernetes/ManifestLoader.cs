@@ -122,6 +122,9 @@ public static class ManifestLoader
 
         public void Add(string text, string source)
         {
+            // YamlStream recurses once per nesting level: a few hundred kilobytes of "[[[[" would overflow the
+            // stack and end the process. The event-based reader refuses nesting deeper than 64 levels first.
+            YamlTreeReader.Read(text, source);
             var stream = new YamlStream();
             try
             {

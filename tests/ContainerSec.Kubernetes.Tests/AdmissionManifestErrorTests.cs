@@ -252,3 +252,17 @@ public sealed class AdmissionManifestMutationTests
         Assert.InRange(refused, 100, 400); // Most mutations break something; nothing but ManifestException may escape.
     }
 }
+
+public sealed class ManifestLoaderDepthTests
+{
+    [Fact]
+    public void ManifestLoaderLoad_DeepNesting_IsRefusedInsteadOfOverflowingTheStack()
+    {
+        // Without the event-based pre-check, YamlStream.Load recursed once per level and ended the process.
+        string yaml = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: " + new string('[', 200_000) + new string(']', 200_000) + "}";
+
+        var ex = Assert.Throws<ManifestException>(() => ManifestLoader.Load(yaml, "deep.yaml"));
+
+        Assert.Contains("nesting deeper than 64 levels", ex.Problem, StringComparison.Ordinal);
+    }
+}
