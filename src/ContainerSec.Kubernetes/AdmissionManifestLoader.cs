@@ -177,8 +177,8 @@ public sealed class AdmissionManifests
 /// <c>spec</c> and at least one container; a NetworkPolicy must parse
 /// (<see cref="NetworkPolicy.Parse(JsonElement)"/>: CIDRs, ports, selectors).</para>
 /// <para>Limits: files over <see cref="ManifestLoader.MaxFileBytes"/> are refused before reading;
-/// nesting deeper than 64 levels is refused; YAML aliases may not expand a file to more than twice
-/// its node count plus 10,000 nodes (a "billion laughs" document is refused, not expanded).</para>
+/// nesting deeper than 64 levels is refused; YAML aliases may not expand a document to more than twice
+/// the nodes read so far plus 10,000 (a "billion laughs" document is refused, not expanded).</para>
 /// </remarks>
 public static partial class AdmissionManifestLoader
 {
@@ -284,15 +284,13 @@ public static partial class AdmissionManifestLoader
         private readonly List<ManifestObject> _limitRanges = [];
         private readonly List<ManifestObject> _resourceQuotas = [];
         private readonly List<string> _ignored = [];
-        private long _budget;
 
         public AdmissionManifests Build() => new([.. _workloads], [.. _networkPolicyObjects], new NetworkPolicySet(_networkPolicies),
             [.. _namespaces], [.. _limitRanges], [.. _resourceQuotas], [.. _ignored]);
 
         public void Add(string text, string source)
         {
-            var (documents, parsedNodes) = YamlTreeReader.Read(text, source);
-            _budget = (2 * parsedNodes) + 10_000;
+            List<YamlDocument> documents = YamlTreeReader.Read(text, source);
             foreach (YamlDocument document in documents)
             {
                 if (document.Root is null or YamlText { IsNull: true })
@@ -347,7 +345,7 @@ public static partial class AdmissionManifestLoader
                     $"a {kind} must be {info.ApiVersion}, not \"{apiVersion}\" (that version is not served by current Kubernetes)");
             }
 
-            byte[] json = ModelJsonWriter.Write(node, info.Model, apiVersion, kind, source, document, path, ref _budget);
+            byte[] json = ModelJsonWriter.Write(node, info.Model, apiVersion, kind, source, document, path);
             using JsonDocument parsed = JsonDocument.Parse(json);
             JsonElement manifest = parsed.RootElement.Clone();
             JsonElement metadata = manifest.TryGetProperty("metadata", out JsonElement m) && m.ValueKind == JsonValueKind.Object ? m : default;

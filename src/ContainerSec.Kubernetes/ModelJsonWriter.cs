@@ -27,27 +27,22 @@ internal sealed partial class ModelJsonWriter
 
     private readonly string _source;
     private readonly int _document;
-    private long _budget;
 
-    private ModelJsonWriter(string source, int document, long budget)
+    private ModelJsonWriter(string source, int document)
     {
         _source = source;
         _document = document;
-        _budget = budget;
     }
-
-    /// <summary>The nodes still allowed to be written (aliases may repeat a subtree; the loader bounds the total).</summary>
-    public long Budget => _budget;
 
     /// <summary>
     /// Writes <paramref name="root"/> as JSON of <paramref name="model"/>, adding <c>apiVersion</c> and
     /// <c>kind</c> first when the YAML lacks them (items of a typed list), then deserialises the JSON
     /// into the model as a last check (dates, base64, anything the metadata walk does not see).
     /// </summary>
-    /// <exception cref="ManifestException">A field is unknown, has the wrong type or value, or the budget is exceeded.</exception>
-    public static byte[] Write(YamlMap root, JsonTypeInfo model, string apiVersion, string kind, string source, int document, string path, ref long budget)
+    /// <exception cref="ManifestException">A field is unknown or has the wrong type or value.</exception>
+    public static byte[] Write(YamlMap root, JsonTypeInfo model, string apiVersion, string kind, string source, int document, string path)
     {
-        var writer = new ModelJsonWriter(source, document, budget);
+        var writer = new ModelJsonWriter(source, document);
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -66,7 +61,6 @@ internal sealed partial class ModelJsonWriter
             json.WriteEndObject();
         }
 
-        budget = writer.Budget;
         byte[] bytes = buffer.WrittenSpan.ToArray();
         try
         {
@@ -106,11 +100,6 @@ internal sealed partial class ModelJsonWriter
 
     private void WriteValue(Utf8JsonWriter json, YamlValue node, Type type, string path, bool allowNull)
     {
-        if (--_budget < 0)
-        {
-            throw Error(path, "the document expands (through YAML aliases) to more nodes than the file holds");
-        }
-
         if (node is YamlText { IsNull: true })
         {
             if (!allowNull)

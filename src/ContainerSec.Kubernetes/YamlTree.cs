@@ -9,6 +9,9 @@ internal abstract class YamlValue(Mark start)
 {
     public Mark Start { get; } = start;
 
+    /// <summary>The number of nodes this node stands for with every alias below it expanded (saturates at 2^60).</summary>
+    public long ExpandedSize { get; set; } = 1;
+
     /// <summary>"line L, column C" for messages.</summary>
     public string Where => string.Create(CultureInfo.InvariantCulture, $"line {Start.Line}, column {Start.Column}");
 }
@@ -59,7 +62,8 @@ internal readonly record struct YamlDocument(int Index, YamlValue? Root);
 /// recursion (YamlDotNet's representation model recurses per nesting level and overflows the stack
 /// on a few hundred kilobytes of <c>[[[[…</c>). Refuses, with the path: nesting deeper than
 /// <see cref="MaxDepth"/>, duplicate keys, keys that are not scalars, aliases to unknown anchors.
-/// Aliases share the anchored node; <see cref="ParsedNodes"/> lets the converter bound their expansion.
+/// Aliases share the anchored node; a document whose aliases expand it to more than twice the nodes
+/// read so far plus 10,000 is refused (a "billion laughs" document is refused, not expanded).
 /// </summary>
 internal sealed class YamlTreeReader
 {
@@ -70,16 +74,12 @@ internal sealed class YamlTreeReader
 
     private YamlTreeReader(string source) => _source = source;
 
-    /// <summary>The number of nodes the text holds (aliases counted once).</summary>
-    public long ParsedNodes { get; private set; }
+    /// <summary>The number of nodes read so far (aliases counted once).</summary>
+    private long ParsedNodes { get; set; }
 
     /// <summary>Parses every document of <paramref name="text"/>.</summary>
     /// <exception cref="ManifestException">The text is not YAML or breaks a limit above.</exception>
-    public static (List<YamlDocument> Documents, long ParsedNodes) Read(string text, string source)
-    {
-        var reader = new YamlTreeReader(source);
-        return (reader.ReadAll(text), reader.ParsedNodes);
-    }
+    public static List<YamlDocument> Read(string text, string source) => new YamlTreeReader(source).ReadAll(text);
 
     private List<YamlDocument> ReadAll(string text)
     {
@@ -99,6 +99,12 @@ internal sealed class YamlTreeReader
                     anchors.Clear();
                     break;
                 case DocumentEnd:
+                    if (root is not null && root.ExpandedSize > (2 * ParsedNodes) + 10_000)
+                    {
+                        throw new ManifestException(_source, document, "", string.Create(CultureInfo.InvariantCulture,
+                            $"the document expands (through YAML aliases) to {root.ExpandedSize} nodes; at most twice the {ParsedNodes} nodes read so far plus 10,000 are allowed"));
+                    }
+
                     documents.Add(new YamlDocument(document++, root));
                     break;
                 case Scalar scalar:
@@ -119,6 +125,7 @@ internal sealed class YamlTreeReader
                 case SequenceEnd or MappingEnd:
                     Frame done = frames[^1];
                     frames.RemoveAt(frames.Count - 1);
+                    done.Node.ExpandedSize = Expanded(done.Node);
                     Complete(done.Node, done.Anchor, frames, anchors, ref root, document);
                     break;
             }
@@ -204,6 +211,28 @@ internal sealed class YamlTreeReader
                 parent.PendingKey = null;
                 break;
         }
+    }
+
+    private static long Expanded(YamlValue node)
+    {
+        const long Saturated = 1L << 60;
+        long size = 1;
+        if (node is YamlList list)
+        {
+            foreach (YamlValue item in list.Items)
+            {
+                size = Math.Min(Saturated, size + item.ExpandedSize);
+            }
+        }
+        else if (node is YamlMap map)
+        {
+            foreach (var (_, value) in map.Entries)
+            {
+                size = Math.Min(Saturated, size + 1 + value.ExpandedSize);
+            }
+        }
+
+        return size;
     }
 
     private ManifestException Error(int document, List<Frame> frames, string problem) => new(_source, document, Path(frames), problem);

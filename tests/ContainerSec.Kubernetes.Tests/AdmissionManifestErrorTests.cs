@@ -166,8 +166,8 @@ public sealed class AdmissionManifestErrorTests
 
         var ex = Assert.Throws<ManifestException>(() => AdmissionManifestLoader.Load(yaml.ToString(), "lol.yaml"));
 
-        Assert.Contains("expands (through YAML aliases)", ex.Problem, StringComparison.Ordinal);
-        Assert.StartsWith("spec.containers[", ex.Field, StringComparison.Ordinal);
+        Assert.Contains("expands (through YAML aliases) to ", ex.Problem, StringComparison.Ordinal);
+        Assert.Equal((0, ""), (ex.DocumentIndex, ex.Field));
     }
 
     [Fact]
@@ -264,5 +264,22 @@ public sealed class ManifestLoaderDepthTests
         var ex = Assert.Throws<ManifestException>(() => ManifestLoader.Load(yaml, "deep.yaml"));
 
         Assert.Contains("nesting deeper than 64 levels", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ManifestLoaderLoad_BillionLaughs_IsRefusedNotExpanded()
+    {
+        // Nine levels of ten aliases under metadata, which the RBAC shape check leaves to the models:
+        // 10^9 nodes if expanded, and the RBAC loader's YAML-to-JSON step runs before the models see them.
+        var yaml = new StringBuilder("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules: []\nmetadata:\n  name: lol\n  labels:\n    l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (int i = 1; i <= 9; i++)
+        {
+            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"    l{i}: &l{i} [{string.Join(", ", Enumerable.Repeat($"*l{i - 1}", 10))}]\n");
+        }
+
+        var ex = Assert.Throws<ManifestException>(() => ManifestLoader.Load(yaml.ToString(), "lol.yaml"));
+
+        Assert.Equal(("lol.yaml", 0), (ex.Source, ex.DocumentIndex));
+        Assert.Contains("expands (through YAML aliases)", ex.Problem, StringComparison.Ordinal);
     }
 }
