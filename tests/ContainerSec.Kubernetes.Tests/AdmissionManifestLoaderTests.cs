@@ -139,6 +139,16 @@ public sealed class AdmissionManifestLoaderTests
     }
 
     [Fact]
+    public void Load_JsonIndentedWithTabs_Loads()
+    {
+        const string json = "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Namespace\",\n\t\"metadata\": {\n\t\t\"name\": \"tabs\",\n\t\t\"labels\": {\"a\": \"b\"}\n\t}\n}\n";
+
+        ManifestObject ns = Assert.Single(AdmissionManifestLoader.Load(json).Namespaces);
+
+        Assert.Equal("b", ns.Labels["a"]);
+    }
+
+    [Fact]
     public void Load_Json_IsYaml()
     {
         const string json = """{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x", "ports": [{"containerPort": 80}]}]}}""";
