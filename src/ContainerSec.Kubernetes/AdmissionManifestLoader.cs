@@ -315,6 +315,14 @@ public static partial class AdmissionManifestLoader
                 || (kind.EndsWith("List", StringComparison.Ordinal) && Kinds.TryGetValue(kind[..^4], out KindInfo? listed) && listed.ApiVersion == apiVersion))
             {
                 string? itemKind = kind == "List" ? null : kind[..^4];
+                foreach (var (key, _) in node.Entries)
+                {
+                    if (key.Value is not ("apiVersion" or "kind" or "metadata" or "items"))
+                    {
+                        throw new ManifestException(source, document, YamlTreeReader.Join(path, key.Value), $"unknown field at {key.Where} (a {kind} has apiVersion, kind, metadata and items)");
+                    }
+                }
+
                 YamlValue? items = node.Get("items");
                 if (items is YamlText { IsNull: true } or null)
                 {

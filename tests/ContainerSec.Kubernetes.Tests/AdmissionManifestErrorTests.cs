@@ -125,6 +125,7 @@ public sealed class AdmissionManifestErrorTests
     [InlineData("a: [unclosed", "", "not valid YAML at line")]
     [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}\n---\n- just\n- a list", "", "a document must be a mapping")]
     [InlineData("kind: Pod\nmetadata: {name: p}", "apiVersion", "is required")]
+    [InlineData("apiVersion: v1\nkind: List\nitem:\n- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: x}]}}", "item", "a List has apiVersion, kind, metadata and items")]
     [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {namespace: x}\nspec: {containers: [{name: c, image: x}]}", "metadata.name", "is required")]
     [InlineData("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {schedule: '* * * * *', jobTemplate: {spec: {}}}", "spec.jobTemplate.spec.template", "is required")]
     [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}", "spec.containers", "at least one container")]
