@@ -35,6 +35,10 @@ internal static class ManifestYaml
     /// <summary>Parses YAML (or JSON) into documents; a syntax error names the line and column.</summary>
     public static YamlStream Parse(string text, string source)
     {
+        // YamlStream recurses once per nesting level: a few hundred kilobytes of "[[[[" would overflow the
+        // stack and end the process. The event-based reader refuses nesting deeper than 64 levels and alias
+        // bombs first, so every loader built on this helper is protected.
+        YamlTreeReader.Read(text, source);
         var stream = new YamlStream();
         try
         {
