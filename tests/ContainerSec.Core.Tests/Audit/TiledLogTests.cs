@@ -89,6 +89,23 @@ public sealed class TiledLogTests : IDisposable
     }
 
     [Fact]
+    public void Publish_EmptyLog_CheckpointOfTheEmptyRootAndNoTiles()
+    {
+        TileDirectoryStorage storage = Storage("empty");
+        using (TiledLogPublisher publisher = TiledLogPublisher.Open(storage, Origin, _signer))
+        {
+            Assert.Equal(0UL, PublishEntries(publisher, [], 0).TreeSize);
+        }
+
+        Assert.Empty(storage.List("tile"));
+        using TiledLogReader reader = TiledLogReader.Open(storage, Origin, [_verifier]);
+        Assert.Equal(MerkleHasher.EmptyRoot, reader.GetRoot(0));
+        TiledLogVerificationResult result = TiledLogVerifier.Verify(storage, Origin, [_verifier]);
+        Assert.True(result.IsValid, result.Problem);
+        Assert.Equal(1, result.FilesChecked);
+    }
+
+    [Fact]
     public void Publish_TileContents_MatchSpecFormulaAndBundleEncoding()
     {
         const int Size = 600;
