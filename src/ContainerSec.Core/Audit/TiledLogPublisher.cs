@@ -132,8 +132,8 @@ public sealed class TiledLogPublisher : IDisposable
     /// checkpoint, inclusion proof and consistency proof still verifies; only the contents of
     /// pruned entries are gone. The partial bundle at the end of the log is never pruned.
     /// </summary>
-    /// <param name="timestampOf">The time of an entry (for audit events, their stage timestamp).</param>
-    /// <param name="cutoff">Entries strictly older than this may be purged.</param>
+    /// <param name="timestampOf">The time of an entry; for canonical audit events, <see cref="AuditEventTime"/>.</param>
+    /// <param name="cutoff">Entries strictly older than this may be purged (typically <c>timeProvider.GetUtcNow() - retention</c>).</param>
     /// <returns>The new minimum index and the number of bundles deleted.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="timestampOf"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">A stored bundle is malformed (not a sequence of length-prefixed entries of the bundle's width).</exception>
@@ -165,6 +165,43 @@ public sealed class TiledLogPublisher : IDisposable
         }
 
         return new TiledLogPruneResult(bundle * Width, deleted);
+    }
+
+    /// <summary>
+    /// The time of an entry written by <see cref="AuditEventSerializer.ToCanonicalJson"/>: its
+    /// <c>stageTimestamp</c> (the time of the event's last recorded stage), for
+    /// <see cref="PruneEntryBundles"/>.
+    /// </summary>
+    /// <param name="entry">A canonical audit event (UTF-8 JSON object).</param>
+    /// <returns>The stage timestamp.</returns>
+    /// <exception cref="InvalidDataException">The entry is not a JSON object with a top-level RFC 3339 <c>stageTimestamp</c> string.</exception>
+    public static DateTimeOffset AuditEventTime(ReadOnlySpan<byte> entry)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(entry);
+            if (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    bool found = reader.ValueTextEquals("stageTimestamp"u8);
+                    reader.Read();
+                    if (found && reader.TokenType == System.Text.Json.JsonTokenType.String
+                        && DateTimeOffset.TryParse(reader.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out DateTimeOffset time))
+                    {
+                        return time;
+                    }
+
+                    reader.Skip();
+                }
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Reported below.
+        }
+
+        throw new InvalidDataException("The entry is not a canonical audit event with a stageTimestamp.");
     }
 
     /// <summary>Releases the hash state (the signer and storage are not owned).</summary>

@@ -86,6 +86,27 @@ public sealed class TiledLogRetentionTests : IDisposable
     }
 
     [Fact]
+    public void Prune_CanonicalAuditEvents_ByStageTimestamp()
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        List<byte[]> entries = [.. Enumerable.Range(0, 600).Select(i => AuditEventSerializer.ToCanonicalJson(new AuditEvent
+        {
+            AuditId = $"a{i}",
+            Tenant = "team-a",
+            EventType = "authorization",
+            Verb = "get",
+            RequestReceivedTimestamp = start.AddMinutes(i),
+            StageTimestamp = start.AddMinutes(i).AddTicks(10),
+        }))];
+        Assert.Equal(start.AddMinutes(7).AddTicks(10), TiledLogPublisher.AuditEventTime(entries[7]));
+        using TiledLogPublisher publisher = TiledLogPublisher.Open(_storage, Origin, _signer);
+        PublishEntries(publisher, entries, 600);
+        Assert.Equal(new TiledLogPruneResult(256, 1), publisher.PruneEntryBundles(TiledLogPublisher.AuditEventTime, start.AddMinutes(300)));
+        Assert.Throws<InvalidDataException>(() => TiledLogPublisher.AuditEventTime("{\"verb\":\"get\"}"u8));
+        Assert.Throws<InvalidDataException>(() => TiledLogPublisher.AuditEventTime("not json"u8));
+    }
+
+    [Fact]
     public void Prune_EverythingOld_KeepsThePartialBundle()
     {
         using TiledLogPublisher publisher = TiledLogPublisher.Open(_storage, Origin, _signer);
