@@ -75,10 +75,16 @@ public readonly record struct TileCoordinate
     }
 
     /// <summary>The resource path, for example <c>tile/1/x001/234.p/5</c> or <c>tile/entries/067</c>.</summary>
+    /// <exception cref="InvalidOperationException">The coordinate is <see langword="default"/> (width 0), not one made by <see cref="HashTile"/>, <see cref="EntryBundle"/> or <see cref="TryParse"/>.</exception>
     public string Path
     {
         get
         {
+            if (Width == 0)
+            {
+                throw new InvalidOperationException("A default TileCoordinate addresses no tile; use HashTile, EntryBundle or TryParse.");
+            }
+
             var path = new StringBuilder(32).Append("tile/");
             if (IsEntryBundle)
             {
@@ -169,7 +175,7 @@ public readonly record struct TileCoordinate
     }
 
     /// <inheritdoc/>
-    public override string ToString() => Path;
+    public override string ToString() => Width == 0 ? "TileCoordinate(default)" : Path;
 
     private static void AppendIndex(StringBuilder path, ulong index)
     {

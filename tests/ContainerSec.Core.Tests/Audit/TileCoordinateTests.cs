@@ -85,6 +85,15 @@ public sealed class TileCoordinateTests
             }), 500);
     }
 
+    [Fact]
+    public void Path_Default_InvalidOperationException()
+    {
+        TileCoordinate none = default;
+        Assert.Equal(0, none.Width);
+        Assert.Throws<InvalidOperationException>(() => none.Path);
+        Assert.Equal("TileCoordinate(default)", default(TileCoordinate).ToString());
+    }
+
     [Theory]
     [InlineData(-1, 1)]
     [InlineData(8, 1)]
