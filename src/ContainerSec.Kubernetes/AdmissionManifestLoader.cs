@@ -75,10 +75,16 @@ public sealed class AdmissionManifests
     public const string NamespaceNameLabel = "kubernetes.io/metadata.name";
 
     private readonly FrozenDictionary<string, ManifestObject> _namespaces;
+    private readonly ImmutableArray<(string Namespace, LimitRangePolicy Policy)> _limitRangePolicies;
+    private readonly ImmutableArray<(string Namespace, ResourceQuotaPolicy Policy)> _quotaPolicies;
 
     internal AdmissionManifests(ImmutableArray<ManifestObject> workloads, ImmutableArray<ManifestObject> networkPolicyObjects, NetworkPolicySet networkPolicies,
-        ImmutableArray<ManifestObject> namespaces, ImmutableArray<ManifestObject> limitRanges, ImmutableArray<ManifestObject> resourceQuotas, ImmutableArray<string> ignored)
+        ImmutableArray<ManifestObject> namespaces, ImmutableArray<ManifestObject> limitRanges, ImmutableArray<ManifestObject> resourceQuotas,
+        ImmutableArray<(string Namespace, LimitRangePolicy Policy)> limitRangePolicies, ImmutableArray<(string Namespace, ResourceQuotaPolicy Policy)> quotaPolicies,
+        ImmutableArray<string> ignored)
     {
+        _limitRangePolicies = limitRangePolicies;
+        _quotaPolicies = quotaPolicies;
         Workloads = workloads;
         NetworkPolicyObjects = networkPolicyObjects;
         NetworkPolicies = networkPolicies;
@@ -111,14 +117,31 @@ public sealed class AdmissionManifests
     /// <summary>The <c>v1</c> Namespace objects.</summary>
     public ImmutableArray<ManifestObject> Namespaces { get; }
 
-    /// <summary>The <c>v1</c> LimitRange objects, as JSON for the resource-limit policy.</summary>
+    /// <summary>The <c>v1</c> LimitRange objects (each parsed by <see cref="LimitRangePolicy.Parse(JsonElement)"/> when loaded; see <see cref="ResourcePolicy"/>).</summary>
     public ImmutableArray<ManifestObject> LimitRanges { get; }
 
-    /// <summary>The <c>v1</c> ResourceQuota objects, as JSON for the resource-limit policy.</summary>
+    /// <summary>The <c>v1</c> ResourceQuota objects (each parsed by <see cref="ResourceQuotaPolicy.Parse(JsonElement)"/> when loaded, <c>status.used</c> included; see <see cref="ResourcePolicy"/>).</summary>
     public ImmutableArray<ManifestObject> ResourceQuotas { get; }
 
     /// <summary>Documents of other kinds (<c>file: document N (apiVersion kind "name")</c>), which were skipped.</summary>
     public ImmutableArray<string> IgnoredDocuments { get; }
+
+    /// <summary>
+    /// The resource admission policy of namespace <paramref name="namespaceName"/>, as the API server
+    /// would apply it to a pod created there: every loaded LimitRange and ResourceQuota of that
+    /// namespace, plus the <paramref name="required"/> requests and limits.
+    /// </summary>
+    /// <param name="namespaceName">The namespace the pod would be created in.</param>
+    /// <param name="required">Requests and limits every container must set (for example <see cref="ResourceRequirement.CpuAndMemory"/>); none when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="namespaceName"/> is <see langword="null"/>.</exception>
+    public ResourceAdmissionPolicy ResourcePolicy(string namespaceName, IEnumerable<ResourceRequirement>? required = null)
+    {
+        ArgumentNullException.ThrowIfNull(namespaceName);
+        return new ResourceAdmissionPolicy(
+            _limitRangePolicies.Where(p => p.Namespace == namespaceName).Select(p => p.Policy),
+            _quotaPolicies.Where(p => p.Namespace == namespaceName).Select(p => p.Policy),
+            required);
+    }
 
     /// <summary>
     /// The labels of namespace <paramref name="namespaceName"/> as NetworkPolicy namespace selectors
@@ -270,7 +293,7 @@ public static partial class AdmissionManifestLoader
     }
 
     /// <summary>The path and problem in Core's <see cref="ArgumentException"/> messages: <c>… '&lt;path&gt;' &lt;problem&gt;. (Parameter 'manifest')</c>.</summary>
-    [GeneratedRegex(@"^[^']*'(?<path>[^']*)' (?<problem>.*?)\.?(?: \(Parameter '[^']*'\))?$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    [GeneratedRegex(@"^[^']*'(?<path>[^']*)':? (?<problem>.*?)\.?(?: \(Parameter '[^']*'\))?$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex CoreMessage();
 
     private sealed record KindInfo(string ApiVersion, JsonTypeInfo Model, Category Category, string[] TemplatePath);
@@ -283,10 +306,12 @@ public static partial class AdmissionManifestLoader
         private readonly List<ManifestObject> _namespaces = [];
         private readonly List<ManifestObject> _limitRanges = [];
         private readonly List<ManifestObject> _resourceQuotas = [];
+        private readonly List<(string Namespace, LimitRangePolicy Policy)> _limitRangePolicies = [];
+        private readonly List<(string Namespace, ResourceQuotaPolicy Policy)> _quotaPolicies = [];
         private readonly List<string> _ignored = [];
 
         public AdmissionManifests Build() => new([.. _workloads], [.. _networkPolicyObjects], new NetworkPolicySet(_networkPolicies),
-            [.. _namespaces], [.. _limitRanges], [.. _resourceQuotas], [.. _ignored]);
+            [.. _namespaces], [.. _limitRanges], [.. _resourceQuotas], [.. _limitRangePolicies], [.. _quotaPolicies], [.. _ignored]);
 
         public void Add(string text, string source)
         {
@@ -368,29 +393,36 @@ public static partial class AdmissionManifestLoader
                     _workloads.Add(new ManifestObject(apiVersion, kind, ns, name, labels, podLabels, manifest, location));
                     break;
                 case Category.NetworkPolicy:
-                    try
-                    {
-                        _networkPolicies.Add(NetworkPolicy.Parse(manifest));
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        Match match = CoreMessage().Match(ex.Message);
-                        throw match.Success
-                            ? new ManifestException(source, document, YamlTreeReader.Join(path, match.Groups["path"].Value), match.Groups["problem"].Value, ex)
-                            : new ManifestException(source, document, path, ex.Message, ex);
-                    }
-
+                    _networkPolicies.Add(ParseCore(NetworkPolicy.Parse, manifest, source, document, path));
                     _networkPolicyObjects.Add(new ManifestObject(apiVersion, kind, ns, name, labels, NoLabels, manifest, location));
                     break;
                 case Category.Namespace:
                     _namespaces.Add(new ManifestObject(apiVersion, kind, ns, name, labels, NoLabels, manifest, location));
                     break;
                 case Category.LimitRange:
+                    _limitRangePolicies.Add((ns, ParseCore(LimitRangePolicy.Parse, manifest, source, document, path)));
                     _limitRanges.Add(new ManifestObject(apiVersion, kind, ns, name, labels, NoLabels, manifest, location));
                     break;
                 default:
+                    _quotaPolicies.Add((ns, ParseCore(ResourceQuotaPolicy.Parse, manifest, source, document, path)));
                     _resourceQuotas.Add(new ManifestObject(apiVersion, kind, ns, name, labels, NoLabels, manifest, location));
                     break;
+            }
+        }
+
+        /// <summary>Runs a Core parser; its <see cref="ArgumentException"/> (which quotes the field path) becomes a <see cref="ManifestException"/> at that field.</summary>
+        private static T ParseCore<T>(Func<JsonElement, T> parse, JsonElement manifest, string source, int document, string path)
+        {
+            try
+            {
+                return parse(manifest);
+            }
+            catch (ArgumentException ex)
+            {
+                Match match = CoreMessage().Match(ex.Message);
+                throw match.Success
+                    ? new ManifestException(source, document, YamlTreeReader.Join(path, match.Groups["path"].Value), match.Groups["problem"].Value, ex)
+                    : new ManifestException(source, document, path, ex.Message, ex);
             }
         }
 

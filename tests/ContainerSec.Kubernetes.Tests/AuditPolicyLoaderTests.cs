@@ -163,7 +163,7 @@ public sealed class AuditPolicyLoaderTests
     [InlineData("apiVersion: audit.k8s.io/v1\nkind: Policy\n---\napiVersion: audit.k8s.io/v1\nkind: Policy", 1, "", "one Policy document")]
     [InlineData("- level: None", 0, "", "must be a mapping")]
     [InlineData("---\n", -1, "", "no Policy document")]
-    [InlineData("rules: [level: None", -1, "", "not valid YAML at line")]
+    [InlineData("rules: [level: None", 0, "", "not valid YAML at line")]
     public void Load_InvalidDocument_ManifestExceptionNamesTheDocument(string yaml, int document, string field, string problem)
     {
         var ex = Assert.Throws<ManifestException>(() => AuditPolicyLoader.Load(yaml, "p.yaml"));

@@ -112,6 +112,6 @@ internal static class NoteFormat
         }
 
         name = parts[0];
-        return payload.Length > 1;
+        return payload.Length > 1 && Convert.ToBase64String(payload) == parts[2];
     }
 }

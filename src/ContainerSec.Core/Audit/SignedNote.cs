@@ -121,7 +121,10 @@ public sealed class SignedNote
                 return NoteOpenStatus.Malformed;
             }
 
-            if (!NoteFormat.IsValidName(name) || b64.Length == 0 || payload.Length < 5 || b64.Contains(' ', StringComparison.Ordinal))
+            // Only canonical base64: the decoder skips whitespace and ignores the unused low bits of the
+            // last character, so without this one signature would have many spellings and a changed
+            // byte of a signed note could go unnoticed.
+            if (!NoteFormat.IsValidName(name) || b64.Length == 0 || payload.Length < 5 || Convert.ToBase64String(payload) != b64)
             {
                 return NoteOpenStatus.Malformed;
             }

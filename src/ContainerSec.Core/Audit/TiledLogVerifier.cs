@@ -36,7 +36,7 @@ public sealed record TiledLogVerificationResult(
 /// prefix when <c>allowPruning</c> is true: the result reports the minimum index, and the leaf
 /// hashes of those entries are still checked through the tiles above. A missing bundle after a
 /// present one, a missing partial bundle or any missing hash tile is an error.</para>
-/// <para>Signatures on the checkpoint must be canonical base64, so no bit of the checkpoint can change
+/// <para>Signatures on the checkpoint must be canonical base64 (<see cref="SignedNote"/> refuses any other spelling), so no bit of the checkpoint can change
 /// without being found. Reads are bounded (8 KiB per tile, 16 MiB per bundle).</para>
 /// </remarks>
 public static class TiledLogVerifier
@@ -98,15 +98,7 @@ public static class TiledLogVerifier
                 return Fail(Path, null, $"the checkpoint does not open with the trusted keys: {status}");
             }
 
-            foreach (NoteSignature signature in signed!.Signatures)
-            {
-                if (Convert.ToBase64String(Convert.FromBase64String(signature.Base64)) != signature.Base64)
-                {
-                    return Fail(Path, null, $"the signature by {signature.Name} is not canonical base64");
-                }
-            }
-
-            if (!Checkpoint.TryParse(signed.Text, origin, out Checkpoint? checkpoint))
+            if (!Checkpoint.TryParse(signed!.Text, origin, out Checkpoint? checkpoint))
             {
                 return Fail(Path, null, $"the signed text is not a checkpoint of '{origin}'");
             }

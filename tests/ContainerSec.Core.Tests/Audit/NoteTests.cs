@@ -41,6 +41,32 @@ public sealed class NoteTests
         Assert.Null(opened);
     }
 
+    [Theory]
+    [InlineData("padding-bits")]
+    [InlineData("tab")]
+    [InlineData("carriage-return")]
+    public void Open_SignatureBase64NotCanonical_Malformed(string spelling)
+    {
+        // An Ed25519 note signature is 68 bytes: base64 of 91 characters and one '=', whose last
+        // character carries 2 unused bits that a lenient decoder ignores.
+        using var signer = new NoteSigner("example.com/log", SigningKey.Generate(SignatureAlgorithm.Ed25519));
+        using NoteVerifier verifier = signer.CreateVerifier();
+        string note = signer.Sign(Text);
+        int pad = note.LastIndexOf("=\n", StringComparison.Ordinal);
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        string changed = spelling switch
+        {
+            "padding-bits" => note[..(pad - 1)] + Alphabet[Alphabet.IndexOf(note[pad - 1], StringComparison.Ordinal) ^ 1] + note[pad..],
+            "tab" => note[..(pad - 10)] + "\t" + note[(pad - 10)..],
+            _ => note[..(pad - 10)] + "\r" + note[(pad - 10)..],
+        };
+        Assert.Equal(Convert.FromBase64String(note[(note.LastIndexOf(' ') + 1)..^1]), Convert.FromBase64String(changed[(changed.LastIndexOf(' ') + 1)..^1]));
+
+        Assert.Equal(NoteOpenStatus.Verified, SignedNote.Open(note, [verifier], out _));
+        Assert.Equal(NoteOpenStatus.Malformed, SignedNote.Open(changed, [verifier], out SignedNote? opened));
+        Assert.Null(opened);
+    }
+
     [Fact]
     public void Open_SameNameOtherKey_UnverifiedNotInvalid()
     {
