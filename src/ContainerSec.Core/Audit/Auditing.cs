@@ -281,13 +281,14 @@ public sealed class AuditingAccessEvaluator
 
 /// <summary>
 /// Admission checks that record every decision as an <see cref="Auditor.AdmissionEventType"/>
-/// event: Pod Security, image policy and the image vulnerability gate. The request says who
+/// event: Pod Security, image policy, image signatures, the runs-as-root image rule, the image
+/// vulnerability gate and resource limits. The request says who
 /// submits what (e.g. <c>AccessRequest.ForResource(user, "create", "", "pods", ns, name)</c>); the
 /// manifest, image report and pod contents are evaluated but never logged.
 /// </summary>
 public sealed class AuditingAdmission
 {
-    /// <summary>The annotation naming the admission check (<c>pod-security</c>, <c>image-policy</c>, <c>image-vulnerabilities</c>).</summary>
+    /// <summary>The annotation naming the admission check (<c>pod-security</c>, <c>image-policy</c>, <c>image-signature</c>, <c>image-user</c>, <c>image-vulnerabilities</c>, <c>resources</c>).</summary>
     public const string CheckAnnotation = "containersec.io/admission-check";
 
     private readonly Auditor _auditor;
@@ -342,6 +343,44 @@ public sealed class AuditingAdmission
             : $"blocked by {decision.Blocking.Count} finding(s) at or above {gate.Threshold}: {string.Join(", ", decision.Blocking.Select(f => $"{f.Id} {f.Severity}"))}";
         _auditor.Record(Auditor.AdmissionEventType, request, decision.Allowed, reason, received, report.ArtifactName, Check("image-vulnerabilities"));
         return decision;
+    }
+
+    /// <summary>Verifies the signatures of <paramref name="image"/> with <paramref name="policy"/> and records the result (which key or certificate verified, or why each signature failed); the object id is the image reference.</summary>
+    /// <exception cref="ArgumentNullException">An argument or a signature is <see langword="null"/>.</exception>
+    /// <exception cref="ObjectDisposedException">A key of a rule was disposed (nothing is recorded).</exception>
+    public ImageSignatureDecision EvaluateImageSignatures(AccessRequest request, ImageSignaturePolicy policy, string image, IEnumerable<ImageSignature> signatures)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(policy);
+        DateTimeOffset received = _auditor.GetUtcNow();
+        ImageSignatureDecision decision = policy.Evaluate(image, signatures);
+        _auditor.Record(Auditor.AdmissionEventType, request, decision.Allowed, decision.ToString(), received, image, Check("image-signature"));
+        return decision;
+    }
+
+    /// <summary>Evaluates the runs-as-root rule (<see cref="ImageUserRule.Evaluate"/>) and records the result: the containers that would run as root, or allowed.</summary>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The manifest is malformed (nothing is recorded).</exception>
+    public ImageUserDecision EvaluateImageUser(AccessRequest request, System.Text.Json.JsonElement manifest, Func<string, ImageUser?> imageUsers)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        DateTimeOffset received = _auditor.GetUtcNow();
+        ImageUserDecision decision = ImageUserRule.Evaluate(manifest, imageUsers);
+        _auditor.Record(Auditor.AdmissionEventType, request, decision.Allowed, decision.ToString(), received, annotations: Check("image-user"));
+        return decision;
+    }
+
+    /// <summary>Evaluates resource limits and quotas with <paramref name="policy"/> and records the result: each violation with its container, resource, value and bound, or allowed.</summary>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The manifest is malformed or uses what the policy refuses as unsupported (nothing is recorded).</exception>
+    public ResourceAdmissionResult EvaluateResources(AccessRequest request, ResourceAdmissionPolicy policy, System.Text.Json.JsonElement manifest)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(policy);
+        DateTimeOffset received = _auditor.GetUtcNow();
+        ResourceAdmissionResult result = policy.Evaluate(manifest);
+        _auditor.Record(Auditor.AdmissionEventType, request, result.Allowed, result.ToString(), received, annotations: Check("resources"));
+        return result;
     }
 
     private static Dictionary<string, string> Check(string name) => new(StringComparer.Ordinal) { [CheckAnnotation] = name };

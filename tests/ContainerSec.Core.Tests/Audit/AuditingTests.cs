@@ -176,6 +176,40 @@ public sealed class AuditingTests
     }
 
     [Fact]
+    public void Admission_SignaturesImageUserAndResources_DecisionsRecordedWithTheirChecks()
+    {
+        using var sink = new MerkleTreeAuditSink();
+        var admission = new AuditingAdmission(new Auditor(sink, Everything));
+        AccessRequest create = AccessRequest.ForResource(new UserInfo("ci", ["deployers"]), "create", "", "pods", "shop", "web");
+        string image = "ghcr.io/org/app@sha256:" + new string('b', 64);
+        using SigningKey key = SigningKey.Generate(SignatureAlgorithm.Ed25519);
+        using VerificationKey verifier = key.GetVerificationKey();
+        var signatures = new ImageSignaturePolicy([new ImageSignatureRule("ghcr.io/org/*", [verifier])]);
+        byte[] payload = ImageSignaturePayload.Create(image);
+        ImageSignature good = ImageSignature.FromKey(ImageSignature.GetKeyId(key), payload, key.Sign(payload));
+        using JsonDocument pod = JsonDocument.Parse($$"""
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "shop"},
+             "spec": {"containers": [{"name": "app", "image": "{{image}}",
+               "resources": {"requests": {"cpu": "3"}, "limits": {"cpu": "4"} } } ] } }
+            """);
+        var limits = new ResourceAdmissionPolicy(limitRanges: [new LimitRangePolicy("max", [new LimitRangeItem(LimitRangeType.Container, max: new Dictionary<string, ResourceQuantity> { ["cpu"] = ResourceQuantity.Parse("2") })])]);
+
+        ImageSignatureDecision signed = admission.EvaluateImageSignatures(create, signatures, image, [good]);
+        ImageSignatureDecision unsigned = admission.EvaluateImageSignatures(create, signatures, image, []);
+        ImageUserDecision root = admission.EvaluateImageUser(create, pod.RootElement, _ => ImageUser.Parse("0"));
+        ResourceAdmissionResult resources = admission.EvaluateResources(create, limits, pod.RootElement);
+
+        Assert.Equal((true, false, false, false), (signed.Allowed, unsigned.Allowed, root.Allowed, resources.Allowed));
+        List<JsonElement> events = Events(sink);
+        Assert.Equal(["image-signature", "image-signature", "image-user", "resources"], events.Select(e => e.GetProperty("annotations").GetProperty(AuditingAdmission.CheckAnnotation).GetString()));
+        Assert.Equal([200, 403, 403, 403], events.Select(e => e.GetProperty("responseStatus").GetProperty("code").GetInt32()));
+        Assert.Equal([signed.ToString(), unsigned.ToString(), root.ToString(), resources.ToString()], events.Select(e => e.GetProperty("reason").GetString()));
+        Assert.Contains("spec.containers[0].resources.limits.cpu", events[3].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(image, events[0].GetProperty("objectID").GetString());
+        AssertLogVerifies(sink);
+    }
+
+    [Fact]
     public void Record_RedactorWithPseudonyms_UserHiddenEverywhere_SecretQueryDropped()
     {
         using var sink = new MerkleTreeAuditSink();
