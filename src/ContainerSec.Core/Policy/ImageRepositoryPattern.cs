@@ -46,28 +46,43 @@ internal static class ImageRepositoryPattern
         return true;
     }
 
+    /// <summary>
+    /// Glob match of one segment, <c>*</c> = any run of characters. Iterative, returning only to the
+    /// last <c>*</c> seen: O(pattern × text) at worst, where trying every split at every star (the
+    /// obvious recursion) is exponential in the number of stars — and the image name is chosen by
+    /// whoever submits the pod.
+    /// </summary>
     private static bool SegmentMatches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
     {
-        int star = pattern.IndexOf('*');
-        if (star < 0)
+        int p = 0, t = 0, starP = -1, starT = 0;
+        while (t < text.Length)
         {
-            return pattern.SequenceEqual(text);
-        }
-
-        if (!text.StartsWith(pattern[..star]))
-        {
-            return false;
-        }
-
-        ReadOnlySpan<char> rest = pattern[(star + 1)..];
-        for (int i = star; i <= text.Length; i++)
-        {
-            if (SegmentMatches(rest, text[i..]))
+            if (p < pattern.Length && pattern[p] == '*')
             {
-                return true;
+                starP = p++;
+                starT = t;
+            }
+            else if (p < pattern.Length && pattern[p] == text[t])
+            {
+                p++;
+                t++;
+            }
+            else if (starP >= 0)
+            {
+                p = starP + 1;
+                t = ++starT;
+            }
+            else
+            {
+                return false;
             }
         }
 
-        return false;
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
     }
 }

@@ -113,7 +113,7 @@ public static partial class ImageSignaturePayload
         return false;
     }
 
-    [GeneratedRegex("^sha256:[a-f0-9]{64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^sha256:[a-f0-9]{64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Sha256Digest();
 }
 
@@ -269,6 +269,6 @@ public sealed partial class ImageSignature
         }
     }
 
-    [GeneratedRegex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9a-f]{64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex KeyIdGrammar();
 }
