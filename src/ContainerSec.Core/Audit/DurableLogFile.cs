@@ -19,7 +19,7 @@ internal class DurableLogFile : IDisposable
             : File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
     }
 
-    /// <summary>The path the file was opened at (a purge renames a new file over it).</summary>
+    /// <summary>The path the file was opened at (it may since have been renamed).</summary>
     public string Path { get; }
 
     public long Length => RandomAccess.GetLength(_handle);

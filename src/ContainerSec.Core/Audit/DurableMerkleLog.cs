@@ -131,6 +131,9 @@ public sealed class DurableMerkleLog : IDisposable
     private readonly ReaderWriterLockSlim _fileLock = new();
     private DurableLogFile _file;
 
+    /// <summary>The log's path (a purge writes the new file next to it and renames it over it).</summary>
+    private readonly string _path;
+
     // Tree, offsets, purged count and disposal: guarded by _treeLock (readers and the writer's publish step).
     private readonly Lock _treeLock = new();
     private readonly MerkleTree _tree = new();
@@ -163,6 +166,7 @@ public sealed class DurableMerkleLog : IDisposable
     private DurableMerkleLog(DurableLogFile file, DurableMerkleLogOptions options)
     {
         _file = file;
+        _path = file.Path;
         _options = options;
     }
 
@@ -703,9 +707,12 @@ public sealed class DurableMerkleLog : IDisposable
     /// </summary>
     private ulong WaitOrWrite(Batch batch, bool write)
     {
-        if (write || batch.WaitOrPromote())
+        bool writing = write || batch.WaitOrPromote();
+        while (writing && !RunWriter(batch))
         {
-            RunWriter(batch);
+            // It gave the role to a purge before writing its batch; the role comes back to a
+            // synchronous waiter (perhaps this one) or a thread-pool writer when the purge ends.
+            writing = batch.WaitOrPromote();
         }
 
         return batch.Wait();
@@ -716,9 +723,11 @@ public sealed class DurableMerkleLog : IDisposable
     /// (<paramref name="stopAfter"/> null) runs until none is left. A synchronous appender that
     /// became the writer stops after its own batch and hands the role on, to a synchronous waiter
     /// of the next batch if it has one (no thread hop, no dependence on the thread pool), otherwise
-    /// to a thread-pool thread; so no appender writes more than its own batch.
+    /// to a thread-pool thread; so no appender writes more than its own batch. A purge waiting for
+    /// the role gets it between two batches.
     /// </summary>
-    private void RunWriter(Batch? stopAfter)
+    /// <returns>False when the role went to a purge before <paramref name="stopAfter"/> was written.</returns>
+    private bool RunWriter(Batch? stopAfter)
     {
         while (true)
         {
@@ -727,7 +736,7 @@ public sealed class DurableMerkleLog : IDisposable
             {
                 if (YieldToPurge())
                 {
-                    return;
+                    return false;
                 }
 
                 batch = TakeBatch();
@@ -735,7 +744,7 @@ public sealed class DurableMerkleLog : IDisposable
                 {
                     _writerActive = false;
                     Monitor.PulseAll(_gate);
-                    return;
+                    return true;
                 }
             }
 
@@ -743,7 +752,7 @@ public sealed class DurableMerkleLog : IDisposable
             if (ReferenceEquals(batch, stopAfter))
             {
                 HandOffWriter();
-                return;
+                return true;
             }
         }
     }
@@ -862,7 +871,7 @@ public sealed class DurableMerkleLog : IDisposable
     /// </summary>
     private void Rewrite(ulong count, ulong size)
     {
-        string path = _file.Path;
+        string path = _path;
         string temp = path + PurgeTempSuffix;
         long keepFrom;
         lock (_treeLock)
