@@ -360,6 +360,56 @@ public sealed class DurableMerkleLogPurgeTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => log.ReadEntry(2));
     }
 
+    [Fact]
+    public void Publish_AfterPurgingPublishedEntries_ContinuesFromTheStoredPartialBundle()
+    {
+        List<byte[]> entries = Entries(700);
+        string path = NewLog(entries[..300], batch: 50);
+        var storage = new TileDirectoryStorage(Path.Combine(_scratch, "tiles"), flushToDisk: false);
+        using var signer = new NoteSigner(Origin, SigningKey.Generate(SignatureAlgorithm.Ed25519));
+        using NoteVerifier verifier = signer.CreateVerifier();
+        using (var log = DurableMerkleLog.Open(path, NoFsync))
+        {
+            using TiledLogPublisher publisher = TiledLogPublisher.Open(storage, Origin, signer);
+            Assert.Equal(300UL, publisher.Publish(log).TreeSize); // bundle 0 full, bundle 1 partial (44 entries)
+            Assert.Equal(300UL, log.PurgePayloads(300));
+            Assert.Equal(300UL, publisher.Publish(log).TreeSize); // nothing new: no entry is read
+        }
+
+        // A new publisher (after a restart) needs the partial bundle's entries, which the log no longer has.
+        using (var log = DurableMerkleLog.Open(path, NoFsync))
+        {
+            log.AppendBatch(entries[300..400]);
+            using TiledLogPublisher publisher = TiledLogPublisher.Open(storage, Origin, signer);
+            Checkpoint checkpoint = publisher.Publish(log);
+            Assert.Equal(400UL, checkpoint.TreeSize);
+            Assert.Equal(log.GetRoot(400), checkpoint.RootHash.ToArray());
+        }
+
+        TiledLogVerificationResult verified = TiledLogVerifier.Verify(storage, Origin, [verifier]);
+        Assert.True(verified.IsValid, verified.Problem);
+        using TiledLogReader reader = TiledLogReader.Open(storage, Origin, [verifier]);
+        Assert.True(reader.TryReadEntry(299, out byte[]? e299));
+        Assert.Equal(entries[299], e299);
+    }
+
+    [Fact]
+    public void Publish_EntriesPurgedBeforePublication_RefusedBeforeWriting()
+    {
+        List<byte[]> entries = Entries(300);
+        string path = NewLog(entries, batch: 50);
+        var storage = new TileDirectoryStorage(Path.Combine(_scratch, "tiles"), flushToDisk: false);
+        using var signer = new NoteSigner(Origin, SigningKey.Generate(SignatureAlgorithm.Ed25519));
+        using var log = DurableMerkleLog.Open(path, NoFsync);
+        using TiledLogPublisher publisher = TiledLogPublisher.Open(storage, Origin, signer);
+        log.PurgePayloads(10);
+
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => publisher.Publish(log));
+        Assert.Contains("never published", e.Message, StringComparison.Ordinal);
+        Assert.Empty(storage.List("tile"));
+        Assert.Null(publisher.Checkpoint);
+    }
+
     private sealed class ManualTime(DateTimeOffset now) : TimeProvider
     {
         private DateTimeOffset _now = now;
