@@ -90,7 +90,9 @@ public sealed class LogEntryPurgedException : InvalidOperationException
 /// </summary>
 /// <remarks>
 /// <para>File format: a sequence of records <c>u32 length (little-endian) ‖ entry ‖ SHA-256(0x00 ‖ entry)</c>,
-/// i.e. each record carries its RFC 9162 leaf hash. On <see cref="Open"/>, records are read and
+/// i.e. each record carries its RFC 9162 leaf hash. After retention (<see cref="PurgePayloads(ulong)"/>)
+/// the file starts with hash-only records <c>0xFFFFFFFF ‖ leaf hash ‖ SHA-256(0x00 ‖ leaf hash)</c>
+/// for the purged prefix. On <see cref="Open"/>, records are read and
 /// checked in order; the first record that is incomplete or whose hash does not match starts the
 /// invalid tail. A tail of at most <see cref="DurableMerkleLogOptions.MaxBatchBytes"/> bytes is a
 /// torn last batch: it is truncated and reported in <see cref="DiscardedTailBytes"/>. A longer
@@ -204,7 +206,7 @@ public sealed class DurableMerkleLog : IDisposable
     /// <summary>Bytes of a torn tail discarded when the log was opened (0 when the file was clean).</summary>
     public long DiscardedTailBytes { get; private set; }
 
-    /// <summary>Opens (or creates) the log at <paramref name="path"/>, recovering from a torn last batch.</summary>
+    /// <summary>Opens (or creates) the log at <paramref name="path"/>, recovering from a torn last batch (and deleting the temporary file of a purge a crash interrupted).</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range: <see cref="DurableMerkleLogOptions.MaxEntryBytes"/> negative, <see cref="DurableMerkleLogOptions.MaxBatchBytes"/> or <see cref="DurableMerkleLogOptions.MaxBatchEntries"/> below 1, <see cref="DurableMerkleLogOptions.MaxBatchDelay"/> negative or above one second.</exception>
     /// <exception cref="InvalidDataException">The file holds an invalid region longer than a batch (corruption, not a torn write).</exception>
