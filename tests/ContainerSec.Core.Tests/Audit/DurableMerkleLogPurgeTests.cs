@@ -317,6 +317,38 @@ public sealed class DurableMerkleLogPurgeTests : IDisposable
                 return issued.ToArray();
             }))];
 
+            // A reader beside the purges: every read is the acknowledged bytes or LogEntryPurgedException, never other bytes.
+            int reads = 0, purgedReads = 0;
+            Task reader = Task.Run(() =>
+            {
+                var random = new Random(7);
+                while (!stop.IsCancellationRequested)
+                {
+                    ulong size = log.Size;
+                    if (size == 0)
+                    {
+                        continue;
+                    }
+
+                    ulong index = (ulong)random.NextInt64((long)size);
+                    try
+                    {
+                        byte[] entry = log.ReadEntry(index);
+                        if (acknowledged.TryGetValue(index, out byte[]? expected))
+                        {
+                            Assert.Equal(expected, entry); // (an entry read before its appender recorded it is skipped)
+                        }
+
+                        reads++;
+                    }
+                    catch (LogEntryPurgedException e)
+                    {
+                        Assert.Equal(index, e.Index);
+                        purgedReads++;
+                    }
+                }
+            });
+
             ulong purged = 0, sizeAtFirstPurge = log.Size;
             for (int round = 0; round < 20; round++)
             {
@@ -329,6 +361,8 @@ public sealed class DurableMerkleLogPurgeTests : IDisposable
             ulong sizeAtLastPurge = log.Size;
             stop.Cancel();
             ulong[][] issuedByThread = await Task.WhenAll(appenders);
+            await reader;
+            Assert.True(reads > 0 && purgedReads > 0, $"{reads} reads, {purgedReads} purged");
             Assert.True(sizeAtLastPurge > sizeAtFirstPurge + 100, $"appends ran beside the purges: {sizeAtFirstPurge} -> {sizeAtLastPurge}");
             Assert.All(issuedByThread, issued => Assert.True(issued.Zip(issued.Skip(1)).All(p => p.First < p.Second), "each thread's indexes follow its issue order"));
             Assert.Equal((ulong)acknowledged.Count, log.Size);
@@ -351,7 +385,23 @@ public sealed class DurableMerkleLogPurgeTests : IDisposable
     }
 
     [Fact]
-    public void PurgePayloads_AfterDisposeOrAWriteFailure_Refused()
+    public async Task PurgePayloads_WriterWaitingForMaxBatchDelay_CutShortAndTheQueuedEntryKept()
+    {
+        string path = NewLog(Entries(10));
+        using var log = DurableMerkleLog.Open(path, NoFsync with { MaxBatchDelay = TimeSpan.FromSeconds(1) });
+        ValueTask<ulong> pending = log.AppendAsync(Entry(10)); // the writer waits up to 1 s for more
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        Assert.Equal(5UL, log.PurgePayloads(5));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(900), $"the purge waited {clock.Elapsed}");
+        Assert.Equal(10UL, await pending);
+        Assert.Equal(Entry(10), log.ReadEntry(10));
+        Assert.True(DurableMerkleLog.VerifyFile(path).IsValid);
+    }
+
+    [Fact]
+    public void PurgePayloads_AfterDispose_Refused()
     {
         string path = NewLog(Entries(5));
         var log = DurableMerkleLog.Open(path, NoFsync);
