@@ -813,6 +813,8 @@ public sealed class DurableMerkleLog : IDisposable
     /// </summary>
     private void AcquireWriterForPurge()
     {
+        bool closing;
+        Exception? fault;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closing, this);
@@ -830,14 +832,15 @@ public sealed class DurableMerkleLog : IDisposable
             }
 
             _writerActive = true;
-            if (_closing || _fault is not null)
-            {
-                Exception? fault = _fault;
-                _writerActive = false;
-                Monitor.PulseAll(_gate);
-                ObjectDisposedException.ThrowIf(_closing, this);
-                throw new InvalidOperationException("An earlier write to the audit log failed; reopen the log before purging.", fault);
-            }
+            (closing, fault) = (_closing, _fault);
+        }
+
+        if (closing || fault is not null)
+        {
+            // Disposed or failed while waiting: give the role back (queued batches still get written, or failed).
+            HandOffWriter();
+            ObjectDisposedException.ThrowIf(closing, this);
+            throw new InvalidOperationException("An earlier write to the audit log failed; reopen the log before purging.", fault);
         }
     }
 

@@ -238,19 +238,19 @@ public sealed class DurableMerkleLogPurgeTests : IDisposable
     [Fact]
     public void VerifyFile_PurgedLog_ReportsPurgedCountAndFindsEveryBitFlip()
     {
-        List<byte[]> entries = Entries(6);
+        List<byte[]> entries = Entries(4);
         string path = NewLog(entries, batch: 2);
         Checkpoint checkpoint;
         using (var log = DurableMerkleLog.Open(path, NoFsync))
         {
-            log.PurgePayloads(3);
+            log.PurgePayloads(2);
             checkpoint = new Checkpoint(Origin, log.Size, log.GetRoot(log.Size));
         }
 
         byte[] clean = File.ReadAllBytes(path);
         LogVerificationResult ok = DurableMerkleLog.VerifyFile(path, checkpoint);
         Assert.True(ok.IsValid, ok.Problem);
-        Assert.Equal((6UL, -1L, 3UL), (ok.ValidEntries, ok.FirstBadOffset, ok.PurgedEntries));
+        Assert.Equal((4UL, -1L, 2UL), (ok.ValidEntries, ok.FirstBadOffset, ok.PurgedEntries));
 
         string tampered = Path.Combine(_scratch, "tampered");
         for (int bit = 0; bit < clean.Length * 8; bit++)
@@ -262,8 +262,8 @@ public sealed class DurableMerkleLogPurgeTests : IDisposable
             LogVerificationResult result = DurableMerkleLog.VerifyFile(tampered, checkpoint);
 
             Assert.False(result.IsValid, $"bit {bit} not found");
-            Assert.True(result.ValidEntries < 6 && result.FirstBadOffset <= bit / 8, $"bit {bit}: {result}");
-            if (bit / 8 < 3 * PurgedRecordSize)
+            Assert.True(result.ValidEntries < 4 && result.FirstBadOffset <= bit / 8, $"bit {bit}: {result}");
+            if (bit / 8 < 2 * PurgedRecordSize)
             {
                 // Named exactly: the hash-only record holding the bit.
                 Assert.Equal((ulong)(bit / 8 / PurgedRecordSize), result.ValidEntries);
@@ -398,6 +398,45 @@ public sealed class DurableMerkleLogPurgeTests : IDisposable
         Assert.Equal(10UL, await pending);
         Assert.Equal(Entry(10), log.ReadEntry(10));
         Assert.True(DurableMerkleLog.VerifyFile(path).IsValid);
+    }
+
+    [Fact]
+    public async Task PurgePayloads_BatchInFlight_WaitsForItThenQueuedAppendsFollowInOrder()
+    {
+        string path = NewLog(Entries(10));
+        using var gate = new ManualResetEventSlim(false);
+        var file = new DurableMerkleLogGroupCommitTests.FaultyLogFile(path) { WriteGate = gate };
+        using var log = DurableMerkleLog.OpenFile(file, NoFsync);
+        Task<ulong> inFlight = Task.Run(() => log.Append(Entry(10))); // becomes the writer, blocked in its write
+        SpinWait.SpinUntil(() => file.Writes == 0 && inFlight.Status == TaskStatus.Running, 1000);
+        await Task.Delay(50);
+        Task<ulong> purge = Task.Run(() => log.PurgePayloads(8));
+        await Task.Delay(50);
+        Task<ulong> queued = Task.Run(() => log.Append(Entry(11)));
+        await Task.Delay(50);
+
+        Assert.False(purge.IsCompleted); // it waits for the batch in flight
+        gate.Set();
+        Assert.Equal((10UL, 8UL, 11UL), (await inFlight, await purge, await queued));
+        Assert.Equal(Entry(10), log.ReadEntry(10));
+        Assert.Equal(Entry(11), log.ReadEntry(11));
+        Assert.Equal(12UL, DurableMerkleLog.VerifyFile(path).ValidEntries);
+    }
+
+    [Fact]
+    public void PurgePayloads_AfterAWriteFailure_RefusedUntilReopened()
+    {
+        string path = NewLog(Entries(10));
+        var file = new DurableMerkleLogGroupCommitTests.FaultyLogFile(path) { FailWriteNumber = 1 };
+        using (var log = DurableMerkleLog.OpenFile(file, NoFsync))
+        {
+            Assert.Throws<IOException>(() => log.Append(Entry(10)));
+            Assert.Throws<InvalidOperationException>(() => log.PurgePayloads(5));
+            Assert.Equal(0UL, log.PurgedEntries);
+        }
+
+        using var reopened = DurableMerkleLog.Open(path, NoFsync);
+        Assert.Equal(5UL, reopened.PurgePayloads(5));
     }
 
     [Fact]
