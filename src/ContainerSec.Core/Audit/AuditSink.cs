@@ -23,8 +23,16 @@ public interface IAuditLog : IAuditSink
     /// <summary>The number of entries.</summary>
     ulong Size { get; }
 
+    /// <summary>
+    /// The number of entries, from the start, whose payloads were purged by retention (they keep
+    /// their leaf hashes; <see cref="ReadEntry"/> throws <see cref="LogEntryPurgedException"/> for
+    /// them). 0 for a log that never purges.
+    /// </summary>
+    ulong PurgedEntries => 0;
+
     /// <summary>The canonical JSON of the entry at <paramref name="index"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="Size"/>.</exception>
+    /// <exception cref="LogEntryPurgedException"><paramref name="index"/> is below <see cref="PurgedEntries"/>: the payload was purged.</exception>
     /// <exception cref="InvalidDataException">A stored entry no longer matches its leaf hash.</exception>
     byte[] ReadEntry(ulong index);
 

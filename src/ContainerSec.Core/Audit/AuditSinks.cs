@@ -128,6 +128,9 @@ public sealed class DurableMerkleLogAuditSink : IAuditLog, IDisposable
     public ulong Append(AuditEvent auditEvent) => _log.Append(AuditEventSerializer.ToCanonicalJson(auditEvent));
 
     /// <inheritdoc/>
+    public ulong PurgedEntries => _log.PurgedEntries;
+
+    /// <inheritdoc/>
     public byte[] ReadEntry(ulong index) => _log.ReadEntry(index);
 
     /// <inheritdoc/>

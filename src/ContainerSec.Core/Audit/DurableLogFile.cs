@@ -13,10 +13,14 @@ internal class DurableLogFile : IDisposable
 
     public DurableLogFile(string path, bool writable = true)
     {
+        Path = path;
         _handle = writable
             ? File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read)
             : File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
     }
+
+    /// <summary>The path the file was opened at (it may since have been renamed).</summary>
+    public string Path { get; }
 
     public long Length => RandomAccess.GetLength(_handle);
 

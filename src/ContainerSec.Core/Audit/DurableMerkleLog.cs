@@ -46,7 +46,41 @@ public sealed record DurableMerkleLogOptions
 /// <param name="FirstBadOffset">The byte offset of the first bad record, 0 when only the checkpoint root differs, or -1 when valid.</param>
 /// <param name="Problem">What was wrong, or <see langword="null"/>.</param>
 /// <param name="Root">The root of the valid entries.</param>
-public sealed record LogVerificationResult(bool IsValid, ulong ValidEntries, long FirstBadOffset, string? Problem, byte[] Root);
+/// <param name="PurgedEntries">How many of the valid entries, from the start, are hash-only records (payload purged by <see cref="DurableMerkleLog.PurgePayloads(ulong)"/>).</param>
+public sealed record LogVerificationResult(bool IsValid, ulong ValidEntries, long FirstBadOffset, string? Problem, byte[] Root, ulong PurgedEntries);
+
+/// <summary>
+/// The payload of a log entry was purged by retention (<see cref="DurableMerkleLog.PurgePayloads(ulong)"/>):
+/// the log keeps its leaf hash (so roots and proofs are unchanged) but can no longer produce its contents.
+/// </summary>
+public sealed class LogEntryPurgedException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    public LogEntryPurgedException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public LogEntryPurgedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and an inner exception.</summary>
+    public LogEntryPurgedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    internal LogEntryPurgedException(ulong index, ulong purgedEntries)
+        : base($"The payload of entry {index} was purged by retention (entries 0 to {purgedEntries - 1} keep only their leaf hashes).")
+    {
+        Index = index;
+    }
+
+    /// <summary>The index of the purged entry that was asked for (0 when created by the public constructors).</summary>
+    public ulong Index { get; }
+}
 
 /// <summary>
 /// A file-backed, append-only Merkle log with group commit: appends from any number of threads
@@ -56,7 +90,9 @@ public sealed record LogVerificationResult(bool IsValid, ulong ValidEntries, lon
 /// </summary>
 /// <remarks>
 /// <para>File format: a sequence of records <c>u32 length (little-endian) ‖ entry ‖ SHA-256(0x00 ‖ entry)</c>,
-/// i.e. each record carries its RFC 9162 leaf hash. On <see cref="Open"/>, records are read and
+/// i.e. each record carries its RFC 9162 leaf hash. After retention (<see cref="PurgePayloads(ulong)"/>)
+/// the file starts with hash-only records <c>0xFFFFFFFF ‖ leaf hash ‖ SHA-256(0x00 ‖ leaf hash)</c>
+/// for the purged prefix. On <see cref="Open"/>, records are read and
 /// checked in order; the first record that is incomplete or whose hash does not match starts the
 /// invalid tail. A tail of at most <see cref="DurableMerkleLogOptions.MaxBatchBytes"/> bytes is a
 /// torn last batch: it is truncated and reported in <see cref="DiscardedTailBytes"/>. A longer
@@ -82,14 +118,35 @@ public sealed class DurableMerkleLog : IDisposable
     private const int HashSize = MerkleHasher.HashSizeInBytes;
     private const int RecordOverhead = LengthSize + HashSize;
 
-    private readonly DurableLogFile _file;
+    /// <summary>The length field of a hash-only record (the entry's payload was purged).</summary>
+    private const uint PurgedMarker = uint.MaxValue;
+
+    /// <summary>A hash-only record: <c>0xFFFFFFFF ‖ leaf hash ‖ SHA-256(0x00 ‖ leaf hash)</c>.</summary>
+    private const int PurgedRecordSize = LengthSize + HashSize + HashSize;
+
+    /// <summary>The suffix of the temporary file a purge writes next to the log before renaming it over the log.</summary>
+    private const string PurgeTempSuffix = ".purge-tmp";
+
     private readonly DurableMerkleLogOptions _options;
 
-    // Tree, offsets and disposal: guarded by _treeLock (readers and the writer's publish step).
+    // The file: replaced by a purge under the write lock; readers hold the read lock while they use an offset.
+    private readonly ReaderWriterLockSlim _fileLock = new();
+    private DurableLogFile _file;
+
+    /// <summary>The log's path (a purge writes the new file next to it and renames it over it).</summary>
+    private readonly string _path;
+
+    // Tree, offsets, purged count and disposal: guarded by _treeLock (readers and the writer's publish step).
     private readonly Lock _treeLock = new();
     private readonly MerkleTree _tree = new();
     private readonly List<long> _offsets = [];
+    private ulong _purged;
     private bool _disposed;
+
+    // Purges run one at a time; a purge waiting for the writer role is flagged under _gate.
+    private readonly Lock _purgeLock = new();
+    private bool _purgeWaiting;
+    private bool _purgeOwnsWriter;
 
     // Used only by the one active writer (and by Recover before the log is shared).
     private readonly MerkleHasher _writeHasher = new();
@@ -111,6 +168,7 @@ public sealed class DurableMerkleLog : IDisposable
     private DurableMerkleLog(DurableLogFile file, DurableMerkleLogOptions options)
     {
         _file = file;
+        _path = file.Path;
         _options = options;
     }
 
@@ -126,10 +184,29 @@ public sealed class DurableMerkleLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// The number of entries, from the start, whose payloads were purged (<see cref="PurgePayloads(ulong)"/>):
+    /// entries below it keep only their leaf hashes and <see cref="ReadEntry"/> throws
+    /// <see cref="LogEntryPurgedException"/> for them.
+    /// </summary>
+    public ulong PurgedEntries
+    {
+        get
+        {
+            lock (_treeLock)
+            {
+                return _purged;
+            }
+        }
+    }
+
+    /// <summary>Test hook: called before each step of a purge's file replacement; throwing from it simulates a crash at that point.</summary>
+    internal Action<KeyManagement.FileWriteStep>? BeforePurgeStep { get; set; }
+
     /// <summary>Bytes of a torn tail discarded when the log was opened (0 when the file was clean).</summary>
     public long DiscardedTailBytes { get; private set; }
 
-    /// <summary>Opens (or creates) the log at <paramref name="path"/>, recovering from a torn last batch.</summary>
+    /// <summary>Opens (or creates) the log at <paramref name="path"/>, recovering from a torn last batch (and deleting the temporary file of a purge a crash interrupted).</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range: <see cref="DurableMerkleLogOptions.MaxEntryBytes"/> negative, <see cref="DurableMerkleLogOptions.MaxBatchBytes"/> or <see cref="DurableMerkleLogOptions.MaxBatchEntries"/> below 1, <see cref="DurableMerkleLogOptions.MaxBatchDelay"/> negative or above one second.</exception>
     /// <exception cref="InvalidDataException">The file holds an invalid region longer than a batch (corruption, not a torn write).</exception>
@@ -138,6 +215,7 @@ public sealed class DurableMerkleLog : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options = CheckOptions(options);
+        DeleteStaleTemp(path + PurgeTempSuffix);
         return OpenFile(new DurableLogFile(path), options);
     }
 
@@ -263,9 +341,84 @@ public sealed class DurableMerkleLog : IDisposable
 
     /// <summary>Reads the entry at <paramref name="index"/> from the file, checked against its leaf hash.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="Size"/>.</exception>
+    /// <exception cref="LogEntryPurgedException"><paramref name="index"/> is below <see cref="PurgedEntries"/>: the payload was purged (its leaf hash remains; see <see cref="GetLeafHash"/>).</exception>
     /// <exception cref="InvalidDataException">The stored entry no longer matches its hash (the file was changed).</exception>
     /// <exception cref="ObjectDisposedException">The log was disposed.</exception>
     public byte[] ReadEntry(ulong index)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _fileLock.EnterReadLock();
+        try
+        {
+            return ReadEntryLocked(index);
+        }
+        finally
+        {
+            _fileLock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Retention: purges the payloads of the entries [0, <paramref name="count"/>), keeping their
+    /// leaf hashes, so <see cref="Size"/>, every root and every inclusion and consistency proof are
+    /// unchanged and every checkpoint ever signed still verifies; only the contents of those entries
+    /// are gone. Entries purged before stay purged (a smaller <paramref name="count"/> does nothing).
+    /// </summary>
+    /// <remarks>
+    /// The file is rewritten: a temporary file next to it (<c>&lt;path&gt;.purge-tmp</c>) receives a
+    /// hash-only record per purged entry followed by the retained records byte for byte, is flushed
+    /// (fsync, with <see cref="DurableMerkleLogOptions.FlushToDisk"/>), renamed over the log and the
+    /// directory is flushed: a crash at any point leaves the old file or the new one, never a mix
+    /// (a leftover temporary file is deleted by the next <see cref="Open"/>). Appends are held while
+    /// the file is rewritten (the purge takes the group-commit writer's role between two batches):
+    /// no acknowledged or queued append is lost or reordered; queued appends are written right after.
+    /// Readers keep running, except for the moment the new file replaces the old one.
+    /// </remarks>
+    /// <param name="count">The number of entries, from the start, to purge; at most <see cref="Size"/>.</param>
+    /// <returns>The number of purged entries now (<see cref="PurgedEntries"/>).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> exceeds <see cref="Size"/>.</exception>
+    /// <exception cref="IOException">Writing, flushing or renaming the new file failed. If it failed before the rename, the log is unchanged (and keeps working); if only the final directory flush failed, the purge took effect but may not survive a power loss.</exception>
+    /// <exception cref="InvalidOperationException">An earlier write failed; reopen the log first.</exception>
+    /// <exception cref="ObjectDisposedException">The log was disposed (or is being disposed).</exception>
+    public ulong PurgePayloads(ulong count)
+    {
+        lock (_purgeLock)
+        {
+            return PurgeLocked(count);
+        }
+    }
+
+    /// <summary>
+    /// Retention by time: purges the payloads of the longest prefix of entries all strictly older
+    /// than <paramref name="cutoff"/>, stopping at the first entry that is not (out-of-order times
+    /// never punch holes), as <see cref="TiledLogPublisher.PruneEntryBundles"/> does for entry
+    /// bundles. See <see cref="PurgePayloads(ulong)"/> for what is kept and how the file is replaced.
+    /// </summary>
+    /// <param name="timestampOf">The time of an entry; for canonical audit events, <see cref="TiledLogPublisher.AuditEventTime"/>.</param>
+    /// <param name="cutoff">Entries strictly older than this are purged (typically <c>timeProvider.GetUtcNow() - retention</c>).</param>
+    /// <returns>The number of purged entries now (<see cref="PurgedEntries"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="timestampOf"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">A retained entry no longer matches its hash; or <paramref name="timestampOf"/> threw it (as <see cref="TiledLogPublisher.AuditEventTime"/> does for an entry that is not an audit event). Nothing was purged.</exception>
+    /// <exception cref="IOException">As <see cref="PurgePayloads(ulong)"/>.</exception>
+    /// <exception cref="InvalidOperationException">An earlier write failed; reopen the log first.</exception>
+    /// <exception cref="ObjectDisposedException">The log was disposed.</exception>
+    public ulong PurgePayloads(Func<ReadOnlySpan<byte>, DateTimeOffset> timestampOf, DateTimeOffset cutoff)
+    {
+        ArgumentNullException.ThrowIfNull(timestampOf);
+        lock (_purgeLock)
+        {
+            ulong size = Size;
+            ulong count = PurgedEntries;
+            while (count < size && timestampOf(ReadEntry(count)) < cutoff)
+            {
+                count++;
+            }
+
+            return PurgeLocked(count);
+        }
+    }
+
+    private byte[] ReadEntryLocked(ulong index)
     {
         long offset;
         Span<byte> expected = stackalloc byte[HashSize];
@@ -273,6 +426,11 @@ public sealed class DurableMerkleLog : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _tree.Size);
+            if (index < _purged)
+            {
+                throw new LogEntryPurgedException(index, _purged);
+            }
+
             offset = _offsets[(int)index];
             _tree.GetLeafHash(index).CopyTo(expected);
         }
@@ -360,17 +518,25 @@ public sealed class DurableMerkleLog : IDisposable
             }
         }
 
-        lock (_treeLock)
+        _fileLock.EnterWriteLock();
+        try
         {
-            if (_disposed)
+            lock (_treeLock)
             {
-                return;
-            }
+                if (_disposed)
+                {
+                    return;
+                }
 
-            _disposed = true;
-            _file.Dispose();
-            _tree.Dispose();
-            _writeHasher.Dispose();
+                _disposed = true;
+                _file.Dispose();
+                _tree.Dispose();
+                _writeHasher.Dispose();
+            }
+        }
+        finally
+        {
+            _fileLock.ExitWriteLock();
         }
 
         lock (_readLock)
@@ -381,7 +547,8 @@ public sealed class DurableMerkleLog : IDisposable
 
     /// <summary>
     /// Verifies a log file offline, without changing it: every record must be complete and match
-    /// its stored leaf hash, nothing may follow the last record, and, when
+    /// its stored leaf hash (a hash-only record of a purged entry: its check hash, and it must
+    /// precede every full record), nothing may follow the last record, and, when
     /// <paramref name="checkpoint"/> is given, the file must hold at least its size and the root of
     /// that prefix must equal its root.
     /// </summary>
@@ -397,7 +564,7 @@ public sealed class DurableMerkleLog : IDisposable
         using var file = new DurableLogFile(path, writable: false);
         using var tree = new MerkleTree();
         using var hasher = new MerkleHasher();
-        long offset = Scan(file, file.Length, maxEntryBytes, hasher, tree, null, out string? problem);
+        long offset = Scan(file, file.Length, maxEntryBytes, hasher, tree, null, out ulong purged, out string? problem);
         if (problem is null && checkpoint is not null)
         {
             if (checkpoint.TreeSize > tree.Size)
@@ -411,7 +578,7 @@ public sealed class DurableMerkleLog : IDisposable
             }
         }
 
-        return new LogVerificationResult(problem is null, tree.Size, problem is null ? -1 : offset, problem, tree.GetRoot());
+        return new LogVerificationResult(problem is null, tree.Size, problem is null ? -1 : offset, problem, tree.GetRoot(), purged);
     }
 
     private static DurableMerkleLogOptions CheckOptions(DurableMerkleLogOptions? options)
@@ -542,9 +709,12 @@ public sealed class DurableMerkleLog : IDisposable
     /// </summary>
     private ulong WaitOrWrite(Batch batch, bool write)
     {
-        if (write || batch.WaitOrPromote())
+        bool writing = write || batch.WaitOrPromote();
+        while (writing && !RunWriter(batch))
         {
-            RunWriter(batch);
+            // It gave the role to a purge before writing its batch; the role comes back to a
+            // synchronous waiter (perhaps this one) or a thread-pool writer when the purge ends.
+            writing = batch.WaitOrPromote();
         }
 
         return batch.Wait();
@@ -555,48 +725,285 @@ public sealed class DurableMerkleLog : IDisposable
     /// (<paramref name="stopAfter"/> null) runs until none is left. A synchronous appender that
     /// became the writer stops after its own batch and hands the role on, to a synchronous waiter
     /// of the next batch if it has one (no thread hop, no dependence on the thread pool), otherwise
-    /// to a thread-pool thread; so no appender writes more than its own batch.
+    /// to a thread-pool thread; so no appender writes more than its own batch. A purge waiting for
+    /// the role gets it between two batches.
     /// </summary>
-    private void RunWriter(Batch? stopAfter)
+    /// <returns>False when the role went to a purge before <paramref name="stopAfter"/> was written.</returns>
+    private bool RunWriter(Batch? stopAfter)
     {
         while (true)
         {
             Batch? batch;
             lock (_gate)
             {
+                if (YieldToPurge())
+                {
+                    return false;
+                }
+
                 batch = TakeBatch();
                 if (batch is null)
                 {
                     _writerActive = false;
                     Monitor.PulseAll(_gate);
-                    return;
+                    return true;
                 }
             }
 
             Commit(batch);
             if (ReferenceEquals(batch, stopAfter))
             {
-                Batch? next;
-                lock (_gate)
-                {
-                    next = _sealed.Count > 0 ? _sealed.Peek() : _open;
-                    if (next is null)
-                    {
-                        _writerActive = false;
-                        Monitor.PulseAll(_gate);
-                        return;
-                    }
+                HandOffWriter();
+                return true;
+            }
+        }
+    }
 
-                    if (next.SyncWaiters > 0)
+    /// <summary>
+    /// Gives up the writer role: to a purge waiting for it, else to a synchronous waiter of the
+    /// next batch (no thread hop), else to a thread-pool thread; with nothing queued, the log has
+    /// no writer until the next append.
+    /// </summary>
+    private void HandOffWriter()
+    {
+        lock (_gate)
+        {
+            if (YieldToPurge())
+            {
+                return;
+            }
+
+            Batch? next = _sealed.Count > 0 ? _sealed.Peek() : _open;
+            if (next is null)
+            {
+                _writerActive = false;
+                Monitor.PulseAll(_gate);
+                return;
+            }
+
+            if (next.SyncWaiters > 0)
+            {
+                next.Promote();
+                return;
+            }
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static log => log.RunWriter(null), this, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Hands the writer role to a purge waiting for it (between two batches), unless the log is
+    /// closing (then the writer first drains the queue). Called under <see cref="_gate"/> by the writer.
+    /// </summary>
+    private bool YieldToPurge()
+    {
+        if (!_purgeWaiting || _closing)
+        {
+            return false;
+        }
+
+        _purgeOwnsWriter = true;
+        Monitor.PulseAll(_gate);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the writer role for a purge: at once when no writer is active, otherwise from the
+    /// writer between two batches. Appends keep being queued meanwhile; none is written.
+    /// </summary>
+    private void AcquireWriterForPurge()
+    {
+        bool closing;
+        Exception? fault;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closing, this);
+            if (_writerActive)
+            {
+                _purgeWaiting = true;
+                Monitor.PulseAll(_gate); // ends a writer's MaxBatchDelay wait
+                while (!_purgeOwnsWriter && _writerActive)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                _purgeWaiting = false;
+                _purgeOwnsWriter = false;
+            }
+
+            _writerActive = true;
+            (closing, fault) = (_closing, _fault);
+        }
+
+        if (closing || fault is not null)
+        {
+            // Disposed or failed while waiting: give the role back (queued batches still get written, or failed).
+            HandOffWriter();
+            ObjectDisposedException.ThrowIf(closing, this);
+            throw new InvalidOperationException("An earlier write to the audit log failed; reopen the log before purging.", fault);
+        }
+    }
+
+    private ulong PurgeLocked(ulong count)
+    {
+        AcquireWriterForPurge();
+        try
+        {
+            ulong size, purged;
+            lock (_treeLock)
+            {
+                (size, purged) = (_tree.Size, _purged);
+            }
+
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(count, size);
+            if (count <= purged)
+            {
+                return purged;
+            }
+
+            Rewrite(count, size);
+            return count;
+        }
+        finally
+        {
+            HandOffWriter();
+        }
+    }
+
+    /// <summary>
+    /// Writes the purged file next to the log, flushes it, renames it over the log, switches to it
+    /// and flushes the directory. Called by a purge holding the writer role: the file's end is stable.
+    /// </summary>
+    private void Rewrite(ulong count, ulong size)
+    {
+        string path = _path;
+        string temp = path + PurgeTempSuffix;
+        long keepFrom;
+        lock (_treeLock)
+        {
+            keepFrom = count < size ? _offsets[(int)count] : _end;
+        }
+
+        long headLength = (long)count * PurgedRecordSize;
+        DurableLogFile next;
+        PurgeStep(KeyManagement.FileWriteStep.CreateTemp);
+        DeleteStaleTemp(temp);
+        next = new DurableLogFile(temp);
+        try
+        {
+            WriteHashOnlyRecords(next, count);
+            PurgeStep(KeyManagement.FileWriteStep.WriteTemp);
+            CopyRetained(next, keepFrom, headLength);
+            PurgeStep(KeyManagement.FileWriteStep.FlushTemp);
+            next.Flush(_options.FlushToDisk);
+            PurgeStep(KeyManagement.FileWriteStep.Rename);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            next.Dispose();
+            DeleteStaleTemp(temp);
+            throw;
+        }
+
+        // The handle follows the renamed file: it is the log now. Offsets shift by the bytes saved.
+        DurableLogFile old;
+        long shift = headLength - keepFrom;
+        _fileLock.EnterWriteLock();
+        try
+        {
+            lock (_treeLock)
+            {
+                old = _file;
+                _file = next;
+                for (int i = 0; i < _offsets.Count; i++)
+                {
+                    _offsets[i] = i < (int)count ? (long)i * PurgedRecordSize : _offsets[i] + shift;
+                }
+
+                _purged = count;
+            }
+        }
+        finally
+        {
+            _fileLock.ExitWriteLock();
+        }
+
+        old.Dispose();
+        _end += shift;
+        PurgeStep(KeyManagement.FileWriteStep.FlushDirectory);
+        if (_options.FlushToDisk)
+        {
+            Internal.DirectorySync.Flush(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        }
+    }
+
+    /// <summary>Writes <c>0xFFFFFFFF ‖ h ‖ SHA-256(0x00 ‖ h)</c> for the leaf hash h of each entry [0, <paramref name="count"/>).</summary>
+    private void WriteHashOnlyRecords(DurableLogFile destination, ulong count)
+    {
+        const int PerChunk = 1 << 14;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(PerChunk * PurgedRecordSize);
+        try
+        {
+            for (ulong first = 0; first < count; first += PerChunk)
+            {
+                int n = (int)Math.Min(PerChunk, count - first);
+                lock (_treeLock)
+                {
+                    for (int i = 0; i < n; i++)
                     {
-                        next.Promote();
-                        return;
+                        _tree.GetLeafHash(first + (ulong)i).CopyTo(buffer.AsSpan((i * PurgedRecordSize) + LengthSize, HashSize));
                     }
                 }
 
-                ThreadPool.UnsafeQueueUserWorkItem(static log => log.RunWriter(null), this, preferLocal: false);
-                return;
+                for (int i = 0; i < n; i++)
+                {
+                    Span<byte> record = buffer.AsSpan(i * PurgedRecordSize, PurgedRecordSize);
+                    BinaryPrimitives.WriteUInt32LittleEndian(record, PurgedMarker);
+                    _writeHasher.HashLeaf(record.Slice(LengthSize, HashSize), record.Slice(LengthSize + HashSize, HashSize));
+                }
+
+                destination.Write(buffer.AsSpan(0, n * PurgedRecordSize), (long)first * PurgedRecordSize);
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Copies the retained records [<paramref name="from"/>, end) byte for byte to <paramref name="destination"/> at <paramref name="at"/>.</summary>
+    private void CopyRetained(DurableLogFile destination, long from, long at)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            for (long offset = from; offset < _end;)
+            {
+                int n = (int)Math.Min(buffer.Length, _end - offset);
+                _file.ReadExactly(buffer.AsSpan(0, n), offset);
+                destination.Write(buffer.AsSpan(0, n), at + (offset - from));
+                offset += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void PurgeStep(KeyManagement.FileWriteStep step) => BeforePurgeStep?.Invoke(step);
+
+    /// <summary>Deletes a purge's temporary file left by a crash (never read: the log is the old file or the renamed new one).</summary>
+    private static void DeleteStaleTemp(string temp)
+    {
+        try
+        {
+            File.Delete(temp);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a stale temporary file is never read, and a purge truncates it before use.
         }
     }
 
@@ -616,7 +1023,7 @@ public sealed class DurableMerkleLog : IDisposable
                 return null;
             }
 
-            if (_options.MaxBatchDelay > TimeSpan.Zero && !_closing && _fault is null)
+            if (_options.MaxBatchDelay > TimeSpan.Zero && !_closing && _fault is null && !_purgeWaiting)
             {
                 long remaining = (long)Math.Ceiling(_options.MaxBatchDelay.TotalMilliseconds) - (Environment.TickCount64 - open.Created);
                 if (remaining > 0)
@@ -720,7 +1127,7 @@ public sealed class DurableMerkleLog : IDisposable
     private void Recover()
     {
         long length = _file.Length;
-        long offset = Scan(_file, length, _options.MaxEntryBytes, _writeHasher, _tree, _offsets, out _);
+        long offset = Scan(_file, length, _options.MaxEntryBytes, _writeHasher, _tree, _offsets, out _purged, out _);
         long tail = length - offset;
         if (tail > _options.MaxBatchBytes)
         {
@@ -741,14 +1148,16 @@ public sealed class DurableMerkleLog : IDisposable
 
     /// <summary>
     /// Reads records from the start of <paramref name="file"/> in large chunks and adds each valid
-    /// one to <paramref name="tree"/>; stops at the first incomplete or mismatching record.
+    /// one to <paramref name="tree"/>; stops at the first incomplete or mismatching record, or at a
+    /// hash-only record that follows a full one.
     /// </summary>
     /// <returns>The end of the last valid record.</returns>
-    private static long Scan(DurableLogFile file, long length, int maxEntryBytes, MerkleHasher hasher, MerkleTree tree, List<long>? offsets, out string? problem)
+    private static long Scan(DurableLogFile file, long length, int maxEntryBytes, MerkleHasher hasher, MerkleTree tree, List<long>? offsets, out ulong purged, out string? problem)
     {
         var reader = new ChunkReader(file, length);
         Span<byte> hash = stackalloc byte[HashSize];
         long offset = 0;
+        purged = 0;
         problem = null;
         try
         {
@@ -761,6 +1170,36 @@ public sealed class DurableMerkleLog : IDisposable
                 }
 
                 uint size = BinaryPrimitives.ReadUInt32LittleEndian(reader.Get(offset, LengthSize));
+                if (size == PurgedMarker)
+                {
+                    if (purged != tree.Size)
+                    {
+                        problem = "a hash-only (purged) record after a full one";
+                        break;
+                    }
+
+                    if (length - offset < PurgedRecordSize)
+                    {
+                        problem = "a truncated record";
+                        break;
+                    }
+
+                    ReadOnlySpan<byte> hashOnly = reader.Get(offset, PurgedRecordSize);
+                    ReadOnlySpan<byte> leaf = hashOnly.Slice(LengthSize, HashSize);
+                    hasher.HashLeaf(leaf, hash);
+                    if (!hash.SequenceEqual(hashOnly.Slice(LengthSize + HashSize, HashSize)))
+                    {
+                        problem = "a hash-only (purged) record that does not match its check hash";
+                        break;
+                    }
+
+                    offsets?.Add(offset);
+                    tree.AppendLeafHash(leaf);
+                    purged++;
+                    offset += PurgedRecordSize;
+                    continue;
+                }
+
                 if (size > maxEntryBytes || length - offset - RecordOverhead < size)
                 {
                     problem = "an impossible record length";

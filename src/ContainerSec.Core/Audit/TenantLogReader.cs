@@ -101,6 +101,11 @@ public sealed class TenantLogResult<T>
 /// entry (so it is rebuilt whenever a log is reopened), and extended with entries appended later on
 /// each call. Thread-safe when the log is. Pass an <see cref="AuditingRbacAuthorizer"/> to record
 /// every read in the log as well.</para>
+/// <para>Retention: entries whose payloads were purged (below <see cref="IAuditLog.PurgedEntries"/>)
+/// belong to no readable tenant. They are not indexed (their tenant is unknowable), entries purged
+/// after they were indexed are dropped from the index, and asking for one is refused like any index
+/// that is not the tenant's. Their leaf hashes still sit on other entries' audit paths, so proofs of
+/// retained entries are unchanged.</para>
 /// </remarks>
 public sealed class TenantLogReader
 {
@@ -155,7 +160,10 @@ public sealed class TenantLogReader
         var entries = new List<TenantLogEntry>();
         foreach (ulong index in IndexesOf(tenant))
         {
-            entries.Add(Read(index));
+            if (TryRead(index) is { } entry)
+            {
+                entries.Add(entry); // an entry purged since the index was refreshed is skipped
+            }
         }
 
         return new(entries, $"{entries.Count} entries of tenant \"{tenant}\"");
@@ -167,7 +175,8 @@ public sealed class TenantLogReader
     public TenantLogResult<TenantLogEntry> ReadEntry(UserInfo user, string tenant, ulong index)
     {
         string? refused = Check(user, tenant) ?? Owns(tenant, index);
-        return refused is null ? new(Read(index), $"entry {index} of tenant \"{tenant}\"") : new(null, refused);
+        TenantLogEntry? entry = refused is null ? TryRead(index) : null;
+        return entry is not null ? new(entry, $"entry {index} of tenant \"{tenant}\"") : new(null, refused ?? NotOwned(tenant, index));
     }
 
     /// <summary>
@@ -188,7 +197,12 @@ public sealed class TenantLogReader
 
         ArgumentOutOfRangeException.ThrowIfGreaterThan(treeSize, _log.Size);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(treeSize, index);
-        var proof = new TenantInclusionProof(Read(index), treeSize, _log.GetInclusionProof(index, treeSize), _log.GetRoot(treeSize));
+        if (TryRead(index) is not { } entry)
+        {
+            return new(null, NotOwned(tenant, index));
+        }
+
+        var proof = new TenantInclusionProof(entry, treeSize, _log.GetInclusionProof(index, treeSize), _log.GetRoot(treeSize));
         return new(proof, $"inclusion proof of entry {index} of tenant \"{tenant}\" at tree size {treeSize}");
     }
 
@@ -226,7 +240,7 @@ public sealed class TenantLogReader
         Refresh();
         lock (_gate)
         {
-            return _index.TryGetValue(tenant, out List<ulong>? indexes) && indexes.BinarySearch(index) >= 0 ? null : $"entry {index} is not an entry of tenant \"{tenant}\"";
+            return _index.TryGetValue(tenant, out List<ulong>? indexes) && indexes.BinarySearch(index) >= 0 ? null : NotOwned(tenant, index);
         }
     }
 
@@ -239,16 +253,41 @@ public sealed class TenantLogReader
         }
     }
 
-    private TenantLogEntry Read(ulong index) => new(index, _log.ReadEntry(index), _log.GetLeafHash(index));
+    private static string NotOwned(string tenant, ulong index) => $"entry {index} is not an entry of tenant \"{tenant}\"";
 
-    /// <summary>Indexes the entries appended since the last call.</summary>
+    /// <summary>The entry, or <see langword="null"/> when its payload was purged (after the index was refreshed).</summary>
+    private TenantLogEntry? TryRead(ulong index)
+    {
+        try
+        {
+            return new(index, _log.ReadEntry(index), _log.GetLeafHash(index));
+        }
+        catch (LogEntryPurgedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Indexes the entries appended since the last call; drops the indexes of entries purged since.</summary>
     private void Refresh()
     {
         lock (_gate)
         {
+            ulong purged = _log.PurgedEntries;
+            if (purged > 0)
+            {
+                foreach (List<ulong> indexes in _index.Values)
+                {
+                    int below = indexes.BinarySearch(purged);
+                    indexes.RemoveRange(0, below >= 0 ? below : ~below);
+                }
+
+                _indexed = Math.Max(_indexed, purged);
+            }
+
             for (ulong size = _log.Size; _indexed < size; _indexed++)
             {
-                if (TenantOfEntry(_log.ReadEntry(_indexed)) is { } tenant)
+                if (TenantOf(_indexed) is { } tenant)
                 {
                     if (!_index.TryGetValue(tenant, out List<ulong>? indexes))
                     {
@@ -258,6 +297,19 @@ public sealed class TenantLogReader
                     indexes.Add(_indexed);
                 }
             }
+        }
+    }
+
+    /// <summary>The tenant of the entry at <paramref name="index"/>; <see langword="null"/> for none, or when its payload was purged meanwhile.</summary>
+    private string? TenantOf(ulong index)
+    {
+        try
+        {
+            return TenantOfEntry(_log.ReadEntry(index));
+        }
+        catch (LogEntryPurgedException)
+        {
+            return null;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace ContainerSec.Audit;
@@ -102,10 +101,10 @@ public sealed class TileDirectoryStorage : ITileStorage
 
         if (_flushToDisk)
         {
-            FlushDirectory(directory);
+            Internal.DirectorySync.Flush(directory);
             foreach (string d in created)
             {
-                FlushDirectory(System.IO.Path.GetDirectoryName(d)!);
+                Internal.DirectorySync.Flush(System.IO.Path.GetDirectoryName(d)!);
             }
         }
     }
@@ -131,7 +130,7 @@ public sealed class TileDirectoryStorage : ITileStorage
 
         if (_flushToDisk)
         {
-            FlushDirectory(directory);
+            Internal.DirectorySync.Flush(directory);
         }
 
         return true;
@@ -199,28 +198,6 @@ public sealed class TileDirectoryStorage : ITileStorage
         catch (IOException)
         {
             // Best effort: a leftover temporary file is ignored by List and never read.
-        }
-    }
-
-    private static void FlushDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return; // NTFS journals the rename's metadata; there is no directory fsync.
-        }
-
-        int fd = KeyManagement.NativeMethods.Open(directory, 0);
-        if (fd < 0)
-        {
-            throw new IOException($"Could not open the directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
-        int result = KeyManagement.NativeMethods.Fsync(fd);
-        int errno = Marshal.GetLastPInvokeError();
-        _ = KeyManagement.NativeMethods.Close(fd);
-        if (result != 0)
-        {
-            throw new IOException($"Could not flush the directory '{directory}' (errno {errno}).");
         }
     }
 

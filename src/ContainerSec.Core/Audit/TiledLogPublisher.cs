@@ -81,14 +81,29 @@ public sealed class TiledLogPublisher : IDisposable
     }
 
     /// <summary>Publishes every durable entry of <paramref name="log"/> and signs a checkpoint of its size.</summary>
+    /// <remarks>
+    /// Entries whose payloads were purged from the log (<see cref="DurableMerkleLog.PurgePayloads(ulong)"/>)
+    /// are fine once published: only entries past the published size are read, and the entries of
+    /// the published partial bundle, needed to rewrite it, are taken from the stored bundle when the
+    /// log no longer has them (checked against the stored leaf hashes). Entries purged before they
+    /// were ever published cannot be published: that is refused before anything is written.
+    /// </remarks>
     /// <returns>The new checkpoint (the current one when nothing was added).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="log"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The log is shorter than the published checkpoint or has a different root at its size; an entry is longer than 65,535 bytes.</exception>
+    /// <exception cref="InvalidOperationException">The log is shorter than the published checkpoint or has a different root at its size; an entry is longer than 65,535 bytes; the log purged the payloads of entries that were never published (<see cref="DurableMerkleLog.PurgedEntries"/> exceeds <see cref="PublishedSize"/>), or a purge ran during this call (<see cref="LogEntryPurgedException"/>).</exception>
     /// <exception cref="InvalidDataException">A full tile or bundle already stored has different bytes; a log entry no longer matches its hash.</exception>
     /// <exception cref="ObjectDisposedException">The publisher was disposed.</exception>
     public Checkpoint Publish(DurableMerkleLog log)
     {
         ArgumentNullException.ThrowIfNull(log);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ulong purged = log.PurgedEntries;
+        if (purged > PublishedSize)
+        {
+            throw new InvalidOperationException(
+                $"The log purged the payloads of entries {PublishedSize} to {purged - 1}, which were never published; their entry bundles cannot be written. Publish before purging.");
+        }
+
         return Publish(log.Size, log.ReadEntry, log.GetRoot);
     }
 
@@ -441,6 +456,27 @@ public sealed class TiledLogPublisher : IDisposable
         Checkpoint = checkpoint;
     }
 
+    /// <summary>The entries of the stored partial entry bundle <paramref name="index"/> of <paramref name="width"/> entries.</summary>
+    private List<byte[]> StoredPartialBundle(ulong index, int width)
+    {
+        TileCoordinate coordinate = TileCoordinate.EntryBundle(index, width);
+        byte[] contents = _storage.Read(coordinate.Path, TileMath.MaxBundleBytes)
+            ?? throw new InvalidOperationException($"The log purged published entries of the partial bundle {coordinate.Path}, which is missing from storage; it cannot be rewritten.");
+        var entries = new List<byte[]>(width);
+        int offset = 0;
+        for (int i = 0; i < width; i++)
+        {
+            if (!TileMath.TryNextEntry(contents, ref offset, out ReadOnlySpan<byte> entry))
+            {
+                throw new InvalidDataException($"The entry bundle {coordinate.Path} is malformed at entry {i}.");
+            }
+
+            entries.Add(entry.ToArray());
+        }
+
+        return offset == contents.Length ? entries : throw new InvalidDataException($"The entry bundle {coordinate.Path} has trailing bytes.");
+    }
+
     private void LoadEdgeEntries(Func<ulong, byte[]> readEntry)
     {
         if (_edgeEntriesLoaded)
@@ -452,9 +488,21 @@ public sealed class TiledLogPublisher : IDisposable
         ulong size = PublishedSize;
         int width = TileMath.PartialWidth(size, 0);
         Span<byte> leaf = stackalloc byte[H];
+        List<byte[]>? stored = null;
         for (int i = 0; i < width; i++)
         {
-            byte[] entry = readEntry(size - (ulong)width + (ulong)i);
+            byte[] entry;
+            try
+            {
+                entry = readEntry(size - (ulong)width + (ulong)i);
+            }
+            catch (LogEntryPurgedException)
+            {
+                // Purged from the source log after it was published: the stored partial bundle has it.
+                stored ??= StoredPartialBundle(size / Width, width);
+                entry = stored[i];
+            }
+
             _hasher.HashLeaf(entry, leaf);
             if (!leaf.SequenceEqual(_edge[0].AsSpan(i * H, H)))
             {

@@ -205,7 +205,7 @@ public sealed class FileKeyStore : IKeyStore
             Step(FileWriteStep.Rename);
             File.Move(_tempPath, _path, overwrite: true);
             Step(FileWriteStep.FlushDirectory);
-            FlushDirectory(System.IO.Path.GetDirectoryName(_path)!);
+            Internal.DirectorySync.Flush(System.IO.Path.GetDirectoryName(_path)!);
         }
     }
 
@@ -272,32 +272,6 @@ public sealed class FileKeyStore : IKeyStore
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(8), iterations);
         salt.CopyTo(header, 12);
         return header;
-    }
-
-    private static void FlushDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return; // NTFS journals the rename's metadata; there is no directory fsync.
-        }
-
-        int fd = NativeMethods.Open(directory, 0);
-        if (fd < 0)
-        {
-            throw new IOException($"Could not open the directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
-        try
-        {
-            if (NativeMethods.Fsync(fd) != 0)
-            {
-                throw new IOException($"Could not flush the directory '{directory}' (errno {Marshal.GetLastPInvokeError()}).");
-            }
-        }
-        finally
-        {
-            _ = NativeMethods.Close(fd);
-        }
     }
 }
 

@@ -190,6 +190,40 @@ public sealed class TenantLogReaderTests
     }
 
     [Fact]
+    public void PurgedEntries_BelongToNoReadableTenant_RetainedEntriesStillReadAndProved()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"tenants-{Guid.NewGuid():N}.log");
+        try
+        {
+            var options = new DurableMerkleLogOptions { FlushToDisk = false };
+            using var log = DurableMerkleLog.Open(path, options);
+            using var sink = new DurableMerkleLogAuditSink(log, leaveOpen: true);
+            WriteDecisions(sink);
+            var reader = new TenantLogReader(sink, new RbacAuthorizer(ReaderPolicy())); // indexed before the purge
+            byte[] root = sink.GetRoot(30);
+            Assert.Equal(10, reader.ReadEntries(Alice, "tenant-a").Value!.Count);
+
+            Assert.Equal(13UL, log.PurgePayloads(13));
+            Assert.Equal(13UL, sink.PurgedEntries);
+
+            foreach (TenantLogReader r in new[] { reader, new TenantLogReader(sink, new RbacAuthorizer(ReaderPolicy())) })
+            {
+                IReadOnlyList<TenantLogEntry> a = r.ReadEntries(Alice, "tenant-a").Value!;
+                Assert.Equal(Enumerable.Range(5, 5).Select(i => (ulong)(3 * i)), a.Select(e => e.Index)); // 0..12 purged
+                TenantLogResult<TenantLogEntry> purged = r.ReadEntry(Alice, "tenant-a", 12);
+                Assert.False(purged.Allowed);
+                Assert.Contains("not an entry of tenant", purged.Reason, StringComparison.Ordinal);
+                Assert.False(r.GetInclusionProof(Alice, "tenant-a", 3, 30).Allowed);
+                Assert.All(a, e => Assert.True(r.GetInclusionProof(Alice, "tenant-a", e.Index, 30).Value!.Verify(root)));
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Reads_ThroughAnAuditingAuthorizer_AreThemselvesRecordedInTheTenantsLog()
     {
         var (sink, _) = Setup();
