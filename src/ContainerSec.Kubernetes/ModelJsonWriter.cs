@@ -85,7 +85,7 @@ internal sealed partial class ModelJsonWriter
         Dictionary<string, JsonPropertyInfo> properties = Properties.GetOrAdd(model.Type, _ => model.Properties.ToDictionary(p => p.Name, StringComparer.Ordinal));
         foreach (var (key, value) in map.Entries)
         {
-            string field = YamlTreeReader.Join(path, key.Value);
+            string field = Key(key, path);
             if (!properties.TryGetValue(key.Value, out JsonPropertyInfo? property))
             {
                 throw Error(field, key.Value == "<<"
@@ -142,8 +142,9 @@ internal sealed partial class ModelJsonWriter
                 json.WriteStartObject();
                 foreach (var (key, value) in map.Entries)
                 {
+                    string field = Key(key, path);
                     json.WritePropertyName(key.Value);
-                    WriteValue(json, value, info.ElementType!, YamlTreeReader.Join(path, key.Value), allowNull: false);
+                    WriteValue(json, value, info.ElementType!, field, allowNull: false);
                 }
 
                 json.WriteEndObject();
@@ -191,7 +192,14 @@ internal sealed partial class ModelJsonWriter
             case YamlScalarKind.Float when target == typeof(double) && double.IsFinite(scalar.Float):
                 json.WriteNumberValue(scalar.Float);
                 return;
-            case YamlScalarKind.Int or YamlScalarKind.Float or YamlScalarKind.String when target == typeof(ResourceQuantity):
+            case YamlScalarKind.Int when target == typeof(ResourceQuantity):
+                // Kubernetes reads the resolved integer (0100 is 64, 0x10 is 16, 1_000 is 1000), not the text.
+                json.WriteStringValue(Quantity(scalar.Int.ToString(CultureInfo.InvariantCulture), path, text));
+                return;
+            case YamlScalarKind.Float when target == typeof(ResourceQuantity):
+                json.WriteStringValue(FloatQuantity(scalar, Quantity(scalar.Text, path, text), path, text));
+                return;
+            case YamlScalarKind.String when target == typeof(ResourceQuantity):
                 json.WriteStringValue(Quantity(scalar.Text, path, text));
                 return;
         }
@@ -223,6 +231,61 @@ internal sealed partial class ModelJsonWriter
         return quantity;
     }
 
+    /// <summary>
+    /// An unquoted float used as a quantity. Kubernetes reads it as a 64-bit float and writes that as a
+    /// JSON number before parsing the quantity, so <c>0.1</c> stays 0.1 but <c>0.30000000000000001</c>
+    /// becomes 0.3 and 20 significant digits lose the last ones. The text is kept when its decimal value
+    /// is exactly the value of the float's shortest round-trip form (then both read the same quantity);
+    /// otherwise it is refused with a hint to quote it (a quoted quantity is read exactly).
+    /// </summary>
+    /// <param name="scalar">The float.</param>
+    /// <param name="quantity">Its text, already checked by <see cref="Quantity"/> (so the float is finite).</param>
+    /// <param name="path">The field, for the message.</param>
+    /// <param name="text">The scalar, for the message.</param>
+    private string FloatQuantity(YamlScalar scalar, string quantity, string path, YamlText text)
+    {
+        string shortest = scalar.Float.ToString("R", CultureInfo.InvariantCulture);
+        if (!DecimalValue.TryParse(quantity, out DecimalValue written)
+            || !DecimalValue.TryParse(shortest, out DecimalValue read) || written != read)
+        {
+            throw Error(path, $"the unquoted number {scalar.Text} is read by Kubernetes as the 64-bit float {shortest}, not exactly as written ({text.Where}); quote it to make it an exact quantity");
+        }
+
+        return quantity;
+    }
+
+    /// <summary>
+    /// The name of a mapping key, joined to <paramref name="path"/>. sigs.k8s.io/yaml turns a plain key
+    /// that YAML 1.1 resolves to a boolean, number or null into the string of its value (<c>on</c> and
+    /// <c>y</c> become "true", <c>010</c> becomes "8", <c>1.0</c> becomes "1") or refuses it, so such a
+    /// key is refused here unless its text already is that string (<c>true</c>, <c>80</c>): reading it
+    /// verbatim would evaluate labels and selectors the cluster does not have.
+    /// </summary>
+    private string Key(YamlText key, string path)
+    {
+        string field = YamlTreeReader.Join(path, key.Value);
+        YamlScalar scalar;
+        try
+        {
+            scalar = YamlScalars.Resolve(key);
+        }
+        catch (FormatException ex)
+        {
+            throw Error(field, $"{ex.Message} ({key.Where})");
+        }
+
+        bool verbatim = scalar.Kind switch
+        {
+            YamlScalarKind.String => true,
+            YamlScalarKind.Bool => key.Value == (scalar.Bool ? "true" : "false"),
+            YamlScalarKind.Int => key.Value == scalar.Int.ToString(CultureInfo.InvariantCulture),
+            _ => false,
+        };
+        return verbatim
+            ? field
+            : throw Error(field, $"the unquoted key {key.Value} is {scalar.Describe()} in YAML 1.1, which Kubernetes does not read as the text \"{key.Value}\" ({key.Where}); quote it to make it a string");
+    }
+
     /// <summary>A value whose model type is open (<c>object</c>): scalars resolved as YAML 1.1, structure kept.</summary>
     private void WriteUntyped(Utf8JsonWriter json, YamlValue node, string path)
     {
@@ -232,8 +295,9 @@ internal sealed partial class ModelJsonWriter
                 json.WriteStartObject();
                 foreach (var (key, value) in map.Entries)
                 {
+                    string field = Key(key, path);
                     json.WritePropertyName(key.Value);
-                    WriteValue(json, value, typeof(object), YamlTreeReader.Join(path, key.Value), allowNull: true);
+                    WriteValue(json, value, typeof(object), field, allowNull: true);
                 }
 
                 json.WriteEndObject();
@@ -339,6 +403,49 @@ internal sealed partial class ModelJsonWriter
         }
 
         return previous[b.Length];
+    }
+
+    /// <summary>
+    /// An exact decimal value for comparing two number texts: sign, significant digits without leading or
+    /// trailing zeros, and the power of ten of the last one (zero is ("", 0), unsigned). Linear in the text.
+    /// </summary>
+    private readonly record struct DecimalValue(bool Negative, string Digits, long Exponent)
+    {
+        /// <summary>Reads <c>[+-]?(digits[.digits]|.digits)([eE][+-]?digits)?</c>; false for anything else.</summary>
+        public static bool TryParse(string text, out DecimalValue value)
+        {
+            value = default;
+            ReadOnlySpan<char> s = text;
+            bool negative = s.Length > 0 && s[0] == '-';
+            if (s.Length > 0 && s[0] is '+' or '-')
+            {
+                s = s[1..];
+            }
+
+            int exponentAt = s.IndexOfAny('e', 'E');
+            ReadOnlySpan<char> mantissa = exponentAt < 0 ? s : s[..exponentAt];
+            long exponent = 0;
+            if (exponentAt >= 0 && !long.TryParse(s[(exponentAt + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent))
+            {
+                return false;
+            }
+
+            int point = mantissa.IndexOf('.');
+            ReadOnlySpan<char> whole = point < 0 ? mantissa : mantissa[..point];
+            ReadOnlySpan<char> fraction = point < 0 ? [] : mantissa[(point + 1)..];
+            if ((whole.IsEmpty && fraction.IsEmpty) || whole.ContainsAnyExceptInRange('0', '9') || fraction.ContainsAnyExceptInRange('0', '9')
+                || Math.Abs(exponent) > int.MaxValue)
+            {
+                return false;
+            }
+
+            string digits = string.Concat(whole, fraction).TrimStart('0');
+            exponent -= fraction.Length;
+            int significant = digits.TrimEnd('0').Length;
+            exponent += digits.Length - significant;
+            value = significant == 0 ? default : new DecimalValue(negative, digits[..significant], exponent);
+            return true;
+        }
     }
 
     /// <summary>Kubernetes' quantity grammar: a signed decimal, then a binary (Ki…Ei) or decimal (n u m k M G T P E) suffix or an exponent.</summary>

@@ -62,20 +62,31 @@ internal readonly record struct YamlDocument(int Index, YamlValue? Root);
 /// recursion (YamlDotNet's representation model recurses per nesting level and overflows the stack
 /// on a few hundred kilobytes of <c>[[[[…</c>). Refuses, with the path: nesting deeper than
 /// <see cref="MaxDepth"/>, duplicate keys, keys that are not scalars, aliases to unknown anchors.
-/// Aliases share the anchored node; a document whose aliases expand it to more than twice the nodes
-/// read so far plus 10,000 is refused (a "billion laughs" document is refused, not expanded).
+/// Aliases share the anchored node, so their expansion is bounded twice: a document whose aliases expand
+/// it to more than twice its own nodes plus 10,000 is refused (a "billion laughs" document is refused, not
+/// expanded), and so is a stream whose documents together expand to more than
+/// <see cref="MaxExpansionPerCharacter"/> nodes per character of its text plus 10,000 (without it, many
+/// small documents could each use the 10,000 allowance). Both are checked at the end of each document,
+/// before anything is expanded; a large plain document grants no allowance to the others. Duplicate keys
+/// are found with a hash set per open mapping (linear in the keys).
 /// </summary>
 internal sealed class YamlTreeReader
 {
     /// <summary>Mappings and sequences nested deeper than this are refused.</summary>
     public const int MaxDepth = 64;
 
+    /// <summary>The nodes all documents of a stream may expand to, per character of its text (plus 10,000).</summary>
+    public const int MaxExpansionPerCharacter = 1;
+
+    /// <summary>The expansion every document (and the stream once) may have beyond the proportional bounds.</summary>
+    private const long ExpansionAllowance = 10_000;
+
     private readonly string _source;
 
     private YamlTreeReader(string source) => _source = source;
 
-    /// <summary>The number of nodes read so far (aliases counted once).</summary>
-    private long ParsedNodes { get; set; }
+    /// <summary>The number of nodes of the current document read so far (aliases counted once).</summary>
+    private long DocumentNodes { get; set; }
 
     /// <summary>Parses every document of <paramref name="text"/>.</summary>
     /// <exception cref="ManifestException">The text is not YAML or breaks a limit above.</exception>
@@ -89,6 +100,8 @@ internal sealed class YamlTreeReader
         var anchors = new Dictionary<string, YamlValue>(StringComparer.Ordinal);
         YamlValue? root = null;
         int document = 0;
+        long streamBudget = ((long)MaxExpansionPerCharacter * text.Length) + ExpansionAllowance;
+        long streamExpanded = 0;
         while (MoveNext(parser, document))
         {
             ParsingEvent e = parser.Current!;
@@ -97,12 +110,20 @@ internal sealed class YamlTreeReader
                 case DocumentStart:
                     root = null;
                     anchors.Clear();
+                    DocumentNodes = 0;
                     break;
                 case DocumentEnd:
-                    if (root is not null && root.ExpandedSize > (2 * ParsedNodes) + 10_000)
+                    if (root is not null && root.ExpandedSize > (2 * DocumentNodes) + ExpansionAllowance)
                     {
                         throw new ManifestException(_source, document, "", string.Create(CultureInfo.InvariantCulture,
-                            $"the document expands (through YAML aliases) to {root.ExpandedSize} nodes; at most twice the {ParsedNodes} nodes read so far plus 10,000 are allowed"));
+                            $"the document expands (through YAML aliases) to {root.ExpandedSize} nodes; at most twice its {DocumentNodes} nodes plus 10,000 are allowed"));
+                    }
+
+                    streamExpanded += root?.ExpandedSize ?? 0;
+                    if (streamExpanded > streamBudget)
+                    {
+                        throw new ManifestException(_source, document, "", string.Create(CultureInfo.InvariantCulture,
+                            $"the documents up to this one expand (through YAML aliases) to {streamExpanded} nodes; at most {MaxExpansionPerCharacter} per character of the text ({text.Length}) plus 10,000 are allowed"));
                     }
 
                     documents.Add(new YamlDocument(document++, root));
@@ -166,14 +187,14 @@ internal sealed class YamlTreeReader
             throw Error(document, frames, $"nesting deeper than {MaxDepth} levels (line {node.Start.Line})");
         }
 
-        frames.Add(new Frame(node, anchor));
+        frames.Add(new Frame(node, anchor) { Keys = node is YamlMap ? new HashSet<string>(StringComparer.Ordinal) : null });
     }
 
     private void Complete(YamlValue node, AnchorName anchor, List<Frame> frames, Dictionary<string, YamlValue> anchors, ref YamlValue? root, int document, bool counted = true)
     {
         if (counted)
         {
-            ParsedNodes++;
+            DocumentNodes++;
         }
 
         if (!anchor.IsEmpty)
@@ -199,7 +220,7 @@ internal sealed class YamlTreeReader
                     throw Error(document, frames, $"a key must be a string, not a {(node is YamlMap ? "mapping" : "list")} (line {node.Start.Line})");
                 }
 
-                if (map.Get(key.Value) is not null)
+                if (!parent.Keys!.Add(key.Value))
                 {
                     throw new ManifestException(_source, document, Join(Path(frames), key.Value), $"duplicate key (line {key.Start.Line}, column {key.Start.Column})");
                 }
@@ -263,5 +284,8 @@ internal sealed class YamlTreeReader
         public AnchorName Anchor { get; } = anchor;
 
         public YamlText? PendingKey { get; set; }
+
+        /// <summary>The keys of an open mapping so far, to find a duplicate in constant time.</summary>
+        public HashSet<string>? Keys { get; init; }
     }
 }
