@@ -449,10 +449,10 @@ internal sealed partial class ModelJsonWriter
     }
 
     /// <summary>Kubernetes' quantity grammar: a signed decimal, then a binary (Ki…Ei) or decimal (n u m k M G T P E) suffix or an exponent.</summary>
-    [GeneratedRegex(@"^[+-]?(?<digits>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?0*(?<exponent>[0-9]+)|[KMGTPE]i|[numkMGTPE])?$", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
+    [GeneratedRegex(@"^[+-]?(?<digits>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?0*(?<exponent>[0-9]+)|[KMGTPE]i|[numkMGTPE])?\z", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
     private static partial Regex QuantityPattern();
 
     /// <summary>RFC 3339 as the models' converter reads it (seconds, up to nanoseconds, Z or an offset).</summary>
-    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})\z", RegexOptions.CultureInvariant)]
     private static partial Regex TimestampPattern();
 }

@@ -63,6 +63,7 @@ public sealed class AdmissionManifestErrorTests
     [InlineData("memory: 128Mi", "memory: 1e99999", "spec.template.spec.containers[0].resources.limits.memory", "out of the range accepted here")]
     [InlineData("memory: 128Mi", "memory: 9999999999999999999999999999999Ei", "spec.template.spec.containers[0].resources.limits.memory", "out of the range accepted here")]
     [InlineData("memory: 128Mi", "memory: true", "spec.template.spec.containers[0].resources.limits.memory", "must be a quantity")]
+    [InlineData("memory: 128Mi", "memory: \"128Mi\\n\"", "spec.template.spec.containers[0].resources.limits.memory", "is not a quantity")] // '$' matched before a final line break
     [InlineData("port: 8080}", "port: {number: 8080}}", "spec.template.spec.containers[0].readinessProbe.httpGet.port", "must be an integer or a string, not a mapping")]
     [InlineData("port: 8080}", "port: 1.5}", "spec.template.spec.containers[0].readinessProbe.httpGet.port", "must be an integer or a string, not the number 1.5")]
     [InlineData("containerPort: 8080", "containerPort: 4294967296", "spec.template.spec.containers[0].ports[0].containerPort", "outside the 32-bit integer range")]
