@@ -19,6 +19,13 @@ namespace ContainerSec.Audit;
 /// </remarks>
 public static class AuditEventSerializer
 {
+    /// <summary>
+    /// The largest canonical JSON an audit log accepts, in bytes: 65,535, the largest entry a
+    /// c2sp.org/tlog-tiles entry bundle can hold (a 16-bit length prefix). The sinks refuse larger
+    /// events; <see cref="Auditor"/> truncates free-text fields so that it never produces one.
+    /// </summary>
+    public const int MaxEntryBytes = ushort.MaxValue;
+
     /// <summary>Returns the canonical UTF-8 JSON of <paramref name="auditEvent"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="auditEvent"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A string holds a lone surrogate, or a list holds <see langword="null"/>.</exception>
@@ -83,6 +90,21 @@ public static class AuditEventSerializer
         }
 
         return new UTF8Encoding(false, throwOnInvalidBytes: true).GetBytes(Obj(members));
+    }
+
+    /// <summary>The canonical JSON of <paramref name="auditEvent"/>, refused when it is longer than <see cref="MaxEntryBytes"/> (what a sink appends).</summary>
+    /// <exception cref="ArgumentException">As <see cref="ToCanonicalJson"/>, or the JSON is longer than <see cref="MaxEntryBytes"/>.</exception>
+    internal static byte[] ToLogEntry(AuditEvent auditEvent)
+    {
+        byte[] entry = ToCanonicalJson(auditEvent);
+        if (entry.Length > MaxEntryBytes)
+        {
+            throw new ArgumentException(
+                $"The audit event's canonical JSON is {entry.Length} bytes; a log entry holds at most {MaxEntryBytes} (a tlog-tiles entry bundle's limit). Shorten its fields, or record it through Auditor, which truncates them.",
+                nameof(auditEvent));
+        }
+
+        return entry;
     }
 
     private static string Time(DateTimeOffset time) =>

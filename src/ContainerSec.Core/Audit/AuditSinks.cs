@@ -25,10 +25,11 @@ public sealed class MerkleTreeAuditSink : IAuditLog, IDisposable
     }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The event cannot be serialised, or its canonical JSON is longer than <see cref="AuditEventSerializer.MaxEntryBytes"/> (nothing is appended).</exception>
     /// <exception cref="InvalidOperationException">The tree already holds <see cref="MerkleTree.MaxSize"/> entries.</exception>
     public ulong Append(AuditEvent auditEvent)
     {
-        byte[] entry = AuditEventSerializer.ToCanonicalJson(auditEvent);
+        byte[] entry = AuditEventSerializer.ToLogEntry(auditEvent);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -123,9 +124,10 @@ public sealed class DurableMerkleLogAuditSink : IAuditLog, IDisposable
     public ulong Size => _log.Size;
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The event cannot be serialised, or its canonical JSON is longer than <see cref="AuditEventSerializer.MaxEntryBytes"/>, which a tlog-tiles publisher could never publish (nothing is written).</exception>
     /// <exception cref="IOException">Writing failed; the event is not acknowledged (see <see cref="DurableMerkleLog.Append(ReadOnlySpan{byte})"/>).</exception>
     /// <exception cref="InvalidOperationException">An earlier write failed; the log must be reopened.</exception>
-    public ulong Append(AuditEvent auditEvent) => _log.Append(AuditEventSerializer.ToCanonicalJson(auditEvent));
+    public ulong Append(AuditEvent auditEvent) => _log.Append(AuditEventSerializer.ToLogEntry(auditEvent));
 
     /// <inheritdoc/>
     public ulong PurgedEntries => _log.PurgedEntries;

@@ -24,9 +24,17 @@ namespace ContainerSec.Audit;
 /// <para>When the redactor replaces user names (pseudonyms or <c>user.username</c>) or drops
 /// <c>user.groups</c>, the user name and groups quoted in the reason and annotations
 /// (<c>User "alice"</c>, <c>groups ["dev"]</c>, as RBAC and overlays word them) are replaced the
-/// same way. Binding, role and rule names in a reason are policy names and are kept: a binding
-/// named after a user reveals the user. Service-account subjects are quoted by the reason as <c>"name/namespace"</c>,
-/// which is not the user name and is left as it is: redact <c>reason</c> if that matters.</para>
+/// same way. A service account's user name <c>system:serviceaccount:ns:name</c> is also quoted by
+/// RBAC as the subject <c>ServiceAccount "name/ns"</c>: that form is replaced by the same pseudonym
+/// (or <see cref="AuditRedactor.RedactedValue"/>). Binding, role and rule names in a reason are
+/// policy names and are kept: a binding named after a user reveals the user.</para>
+/// <para>Size: an event's canonical JSON never exceeds <see cref="AuditEventSerializer.MaxEntryBytes"/>
+/// (65,535 bytes, what a c2sp.org/tlog-tiles entry bundle holds). When it would, the free-text
+/// fields — <c>reason</c>, <c>requestURI</c>, <c>objectID</c> and annotation values — are cut
+/// (after redaction) to one common length, the largest that fits, each ending with
+/// <c>...[truncated]</c>, and the SHA-256 (lower-case hex) of each full value is recorded in the
+/// annotation <c>containersec.io/truncated-&lt;field&gt;-sha256</c> (<c>reason</c>,
+/// <c>requestURI</c>, <c>objectID</c>, <c>annotations.&lt;key&gt;</c>). The cut is deterministic.</para>
 /// <para>Fail closed: if the sink throws, the exception propagates and the decorator returns no
 /// decision, so nothing is allowed without its event having been written.</para>
 /// <para>Thread-safe when the sink is (the sinks in this library are).</para>
@@ -96,7 +104,9 @@ public sealed class Auditor
     /// <param name="objectId">The object id; when <see langword="null"/>, derived from the request (<c>resource[/subresource][.group]/namespace/name</c>, or the path).</param>
     /// <param name="annotations">More annotations (added to <see cref="DecisionAnnotation"/>).</param>
     /// <returns>The index of the event in the sink, or <see langword="null"/> when the policy records nothing for the request.</returns>
+    /// <remarks>Free-text fields are truncated so that the event fits in <see cref="AuditEventSerializer.MaxEntryBytes"/> (see the class remarks).</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="eventType"/>, <paramref name="request"/> or <paramref name="reason"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The event does not fit in <see cref="AuditEventSerializer.MaxEntryBytes"/> even with its free-text fields truncated (the user name, groups, annotation keys or object reference alone are too long), or a string holds a lone surrogate; nothing is recorded.</exception>
     public ulong? Record(string eventType, AccessRequest request, bool allowed, string reason, DateTimeOffset requestReceived, string? objectId = null, IReadOnlyDictionary<string, string>? annotations = null)
     {
         ArgumentNullException.ThrowIfNull(eventType);
@@ -143,13 +153,14 @@ public sealed class Auditor
             StageTimestamp = _time.GetUtcNow(),
             Annotations = notes,
         };
-        return Sink.Append(ScrubUser(_redactor.Redact(auditEvent), request.User));
+        return Sink.Append(AuditEventTruncation.Fit(ScrubUser(_redactor.Redact(auditEvent), request.User)));
     }
 
     /// <summary>
     /// When the redactor replaced the user name (pseudonym or redaction) or dropped the groups, the
     /// decision's reason and annotations still quote them (<c>User "alice"</c>, <c>groups ["dev"]</c>):
-    /// replace the quoted names there as well.
+    /// replace the quoted names there as well, including a service account's <c>"name/namespace"</c>
+    /// (RBAC's <c>ServiceAccount "name/namespace"</c> subject).
     /// </summary>
     private static AuditEvent ScrubUser(AuditEvent redacted, UserInfo user)
     {
@@ -157,6 +168,10 @@ public sealed class Auditor
         if (redacted.User?.Username is { } name && name != user.Name && user.Name.Length > 0)
         {
             replacements.Add(($"\"{user.Name}\"", $"\"{name}\""));
+            if (ServiceAccountOf(user.Name) is { } account)
+            {
+                replacements.Add(($"\"{account.Name}/{account.Namespace}\"", $"\"{name}\""));
+            }
         }
 
         if (redacted.User?.Groups is null)
@@ -183,6 +198,19 @@ public sealed class Auditor
         }
 
         return redacted with { Reason = redacted.Reason is null ? null : Replace(redacted.Reason, replacements), Annotations = notes };
+    }
+
+    /// <summary>The namespace and name of <c>system:serviceaccount:namespace:name</c>, or <see langword="null"/> for another user name.</summary>
+    private static (string Namespace, string Name)? ServiceAccountOf(string userName)
+    {
+        if (!userName.StartsWith(Subject.ServiceAccountUserPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string rest = userName[Subject.ServiceAccountUserPrefix.Length..];
+        int colon = rest.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && colon < rest.Length - 1 ? (rest[..colon], rest[(colon + 1)..]) : null;
     }
 
     private static string Replace(string text, List<(string Quoted, string By)> replacements)
@@ -286,10 +314,21 @@ public sealed class AuditingAccessEvaluator
 /// submits what (e.g. <c>AccessRequest.ForResource(user, "create", "", "pods", ns, name)</c>); the
 /// manifest, image report and pod contents are evaluated but never logged.
 /// </summary>
+/// <remarks>
+/// A check that refuses by throwing (a malformed manifest, a field the policy does not support, an
+/// invalid image reference, a disposed key) is recorded too, as a refusal: response code 403,
+/// decision <c>forbid</c>, the annotation <see cref="ErrorAnnotation"/> naming the exception type
+/// and the reason <c>error: </c> followed by the exception's message (never the manifest); then
+/// the exception is rethrown. Arguments that are <see langword="null"/> are caller mistakes and
+/// are not recorded.
+/// </remarks>
 public sealed class AuditingAdmission
 {
     /// <summary>The annotation naming the admission check (<c>pod-security</c>, <c>image-policy</c>, <c>image-signature</c>, <c>image-user</c>, <c>image-vulnerabilities</c>, <c>resources</c>).</summary>
     public const string CheckAnnotation = "containersec.io/admission-check";
+
+    /// <summary>The annotation naming the exception type when a check threw instead of deciding (e.g. <c>ArgumentException</c>).</summary>
+    public const string ErrorAnnotation = "containersec.io/admission-error";
 
     private readonly Auditor _auditor;
 
@@ -303,85 +342,97 @@ public sealed class AuditingAdmission
 
     /// <summary>Evaluates Pod Security as <see cref="PodSecurityEvaluator.Evaluate(System.Text.Json.JsonElement, PodSecurityLevel, PodSecurityVersion)"/> and records the result; the reason is upstream's refusal text, or <c>allowed by PodSecurity "level:version"</c>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> or <paramref name="level"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The manifest is malformed (nothing is recorded).</exception>
+    /// <exception cref="ArgumentException">The manifest is malformed (recorded as an error, then rethrown).</exception>
     public PodSecurityResult EvaluatePodSecurity(AccessRequest request, System.Text.Json.JsonElement manifest, PodSecurityLevel level, PodSecurityVersion version)
     {
         ArgumentNullException.ThrowIfNull(request);
-        DateTimeOffset received = _auditor.GetUtcNow();
-        PodSecurityResult result = PodSecurityEvaluator.Evaluate(manifest, level, version);
-        _auditor.Record(Auditor.AdmissionEventType, request, result.Allowed, result.ToString(), received, annotations: new Dictionary<string, string>(StringComparer.Ordinal)
+        ArgumentNullException.ThrowIfNull(level);
+        var notes = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [CheckAnnotation] = "pod-security",
             ["pod-security.kubernetes.io/enforce-policy"] = $"{level.Name}:{version}",
-        });
-        return result;
+        };
+        return Audit(request, null, notes, () => PodSecurityEvaluator.Evaluate(manifest, level, version), static r => r.Allowed, static r => r.ToString());
     }
 
     /// <summary>Evaluates <paramref name="image"/> with <paramref name="policy"/> and records the result; the object id is the image reference.</summary>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="Exception">Whatever the policy throws (recorded as an error, then rethrown).</exception>
     public ImagePolicyResult EvaluateImage(AccessRequest request, ImagePolicy policy, string image)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(policy);
-        DateTimeOffset received = _auditor.GetUtcNow();
-        ImagePolicyResult result = policy.Evaluate(image);
-        _auditor.Record(Auditor.AdmissionEventType, request, result.Allowed, result.ToString(), received, image, Check("image-policy"));
-        return result;
+        ArgumentNullException.ThrowIfNull(image);
+        return Audit(request, image, Check("image-policy"), () => policy.Evaluate(image), static r => r.Allowed, static r => r.ToString());
     }
 
     /// <summary>Evaluates <paramref name="report"/> with <paramref name="gate"/> and records the result: the blocking findings (ids and severities), or allowed; the object id is the report's artifact name.</summary>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="Exception">Whatever the gate throws (recorded as an error, then rethrown).</exception>
     public ImageVulnerabilityDecision EvaluateVulnerabilities(AccessRequest request, ImageVulnerabilityGate gate, TrivyReport report)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(report);
-        DateTimeOffset received = _auditor.GetUtcNow();
-        ImageVulnerabilityDecision decision = gate.Evaluate(report);
-        string reason = decision.Allowed
-            ? $"no finding at or above {gate.Threshold} ({decision.Waived.Count} waived)"
-            : $"blocked by {decision.Blocking.Count} finding(s) at or above {gate.Threshold}: {string.Join(", ", decision.Blocking.Select(f => $"{f.Id} {f.Severity}"))}";
-        _auditor.Record(Auditor.AdmissionEventType, request, decision.Allowed, reason, received, report.ArtifactName, Check("image-vulnerabilities"));
-        return decision;
+        return Audit(request, report.ArtifactName, Check("image-vulnerabilities"), () => gate.Evaluate(report), static r => r.Allowed, decision => decision.Allowed
+                ? $"no finding at or above {gate.Threshold} ({decision.Waived.Count} waived)"
+                : $"blocked by {decision.Blocking.Count} finding(s) at or above {gate.Threshold}: {string.Join(", ", decision.Blocking.Select(f => $"{f.Id} {f.Severity}"))}");
     }
 
     /// <summary>Verifies the signatures of <paramref name="image"/> with <paramref name="policy"/> and records the result (which key or certificate verified, or why each signature failed); the object id is the image reference.</summary>
     /// <exception cref="ArgumentNullException">An argument or a signature is <see langword="null"/>.</exception>
-    /// <exception cref="ObjectDisposedException">A key of a rule was disposed (nothing is recorded).</exception>
+    /// <exception cref="ObjectDisposedException">A key of a rule was disposed (recorded as an error, then rethrown).</exception>
     public ImageSignatureDecision EvaluateImageSignatures(AccessRequest request, ImageSignaturePolicy policy, string image, IEnumerable<ImageSignature> signatures)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(policy);
-        DateTimeOffset received = _auditor.GetUtcNow();
-        ImageSignatureDecision decision = policy.Evaluate(image, signatures);
-        _auditor.Record(Auditor.AdmissionEventType, request, decision.Allowed, decision.ToString(), received, image, Check("image-signature"));
-        return decision;
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(signatures);
+        return Audit(request, image, Check("image-signature"), () => policy.Evaluate(image, signatures), static r => r.Allowed, static r => r.ToString());
     }
 
     /// <summary>Evaluates the runs-as-root rule (<see cref="ImageUserRule.Evaluate"/>) and records the result: the containers that would run as root, or allowed.</summary>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The manifest is malformed (nothing is recorded).</exception>
+    /// <exception cref="ArgumentException">The manifest is malformed (recorded as an error, then rethrown).</exception>
     public ImageUserDecision EvaluateImageUser(AccessRequest request, System.Text.Json.JsonElement manifest, Func<string, ImageUser?> imageUsers)
     {
         ArgumentNullException.ThrowIfNull(request);
-        DateTimeOffset received = _auditor.GetUtcNow();
-        ImageUserDecision decision = ImageUserRule.Evaluate(manifest, imageUsers);
-        _auditor.Record(Auditor.AdmissionEventType, request, decision.Allowed, decision.ToString(), received, annotations: Check("image-user"));
-        return decision;
+        ArgumentNullException.ThrowIfNull(imageUsers);
+        return Audit(request, null, Check("image-user"), () => ImageUserRule.Evaluate(manifest, imageUsers), static r => r.Allowed, static r => r.ToString());
     }
 
     /// <summary>Evaluates resource limits and quotas with <paramref name="policy"/> and records the result: each violation with its container, resource, value and bound, or allowed.</summary>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The manifest is malformed or uses what the policy refuses as unsupported (nothing is recorded).</exception>
+    /// <exception cref="ArgumentException">The manifest is malformed or uses what the policy refuses as unsupported (recorded as an error, then rethrown).</exception>
     public ResourceAdmissionResult EvaluateResources(AccessRequest request, ResourceAdmissionPolicy policy, System.Text.Json.JsonElement manifest)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(policy);
-        DateTimeOffset received = _auditor.GetUtcNow();
-        ResourceAdmissionResult result = policy.Evaluate(manifest);
-        _auditor.Record(Auditor.AdmissionEventType, request, result.Allowed, result.ToString(), received, annotations: Check("resources"));
-        return result;
+        return Audit(request, null, Check("resources"), () => policy.Evaluate(manifest), static r => r.Allowed, static r => r.ToString());
     }
 
     private static Dictionary<string, string> Check(string name) => new(StringComparer.Ordinal) { [CheckAnnotation] = name };
+
+    /// <summary>
+    /// Runs one check and records its decision. A check that throws is recorded as a refusal (the
+    /// exception's type as <see cref="ErrorAnnotation"/>, its message as the reason) and the exception is rethrown.
+    /// </summary>
+    private T Audit<T>(AccessRequest request, string? objectId, Dictionary<string, string> annotations, Func<T> evaluate, Func<T, bool> allowed, Func<T, string> reason)
+    {
+        DateTimeOffset received = _auditor.GetUtcNow();
+        T result;
+        try
+        {
+            result = evaluate();
+        }
+        catch (Exception ex)
+        {
+            annotations[ErrorAnnotation] = ex.GetType().Name;
+            _auditor.Record(Auditor.AdmissionEventType, request, false, "error: " + ex.Message, received, objectId, annotations);
+            throw;
+        }
+
+        _auditor.Record(Auditor.AdmissionEventType, request, allowed(result), reason(result), received, objectId, annotations);
+        return result;
+    }
 }

@@ -19,8 +19,14 @@ public sealed record TiledLogPruneResult(ulong MinimumIndex, int BundlesDeleted)
 /// partial versions are deleted (tlog-tiles allows this; readers fall back to the full tile).</para>
 /// <para>Before signing, the root computed from the tiles must equal the source log's root, and
 /// the source must extend the stored checkpoint (same root at the stored size).</para>
-/// <para>Entries longer than 65,535 bytes cannot be encoded in an entry bundle and are refused.
-/// Not thread-safe: one publisher per storage.</para>
+/// <para>Just before the checkpoint is written, the stored one is read again and verified: it
+/// must be a checkpoint of the origin signed by the signer, no larger than the new one, with the
+/// new tree's root at its size. So a second, stale publisher on the same storage (another process,
+/// or one opened before this one advanced) cannot roll the public checkpoint back or replace it by
+/// a fork: its <see cref="Publish(DurableMerkleLog)"/> throws and it must be reopened. The check is
+/// not atomic with the write; storage that several writers share needs a lock of its own.</para>
+/// <para>Entries longer than 65,535 bytes cannot be encoded in an entry bundle and are refused
+/// (the audit sinks refuse such events). Not thread-safe: one publisher per storage.</para>
 /// </remarks>
 public sealed class TiledLogPublisher : IDisposable
 {
@@ -90,8 +96,8 @@ public sealed class TiledLogPublisher : IDisposable
     /// </remarks>
     /// <returns>The new checkpoint (the current one when nothing was added).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="log"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The log is shorter than the published checkpoint or has a different root at its size; an entry is longer than 65,535 bytes; the log purged the payloads of entries that were never published (<see cref="DurableMerkleLog.PurgedEntries"/> exceeds <see cref="PublishedSize"/>), or a purge ran during this call (<see cref="LogEntryPurgedException"/>).</exception>
-    /// <exception cref="InvalidDataException">A full tile or bundle already stored has different bytes; a log entry no longer matches its hash.</exception>
+    /// <exception cref="InvalidOperationException">The log is shorter than the published checkpoint or has a different root at its size; an entry is longer than 65,535 bytes; the log purged the payloads of entries that were never published (<see cref="DurableMerkleLog.PurgedEntries"/> exceeds <see cref="PublishedSize"/>), or a purge ran during this call (<see cref="LogEntryPurgedException"/>); the stored checkpoint was advanced past the log by another publisher, or the log does not extend it (nothing is signed; open a new publisher).</exception>
+    /// <exception cref="InvalidDataException">A full tile or bundle already stored has different bytes; a log entry no longer matches its hash; the stored checkpoint no longer verifies with the signer's key.</exception>
     /// <exception cref="ObjectDisposedException">The publisher was disposed.</exception>
     public Checkpoint Publish(DurableMerkleLog log)
     {
@@ -114,8 +120,8 @@ public sealed class TiledLogPublisher : IDisposable
     /// <returns>The new checkpoint (the current one when nothing was added).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="tree"/> or <paramref name="entries"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="entries"/> has fewer items than the tree, or a new entry does not hash to the tree's leaf.</exception>
-    /// <exception cref="InvalidOperationException">The tree is smaller than the published checkpoint or has a different root at its size; an entry is longer than 65,535 bytes.</exception>
-    /// <exception cref="InvalidDataException">A full tile or bundle already stored has different bytes.</exception>
+    /// <exception cref="InvalidOperationException">The tree is smaller than the published checkpoint or has a different root at its size; an entry is longer than 65,535 bytes; the stored checkpoint was advanced past the tree by another publisher, or the tree does not extend it (nothing is signed; open a new publisher).</exception>
+    /// <exception cref="InvalidDataException">A full tile or bundle already stored has different bytes; the stored checkpoint no longer verifies with the signer's key.</exception>
     /// <exception cref="ObjectDisposedException">The publisher was disposed.</exception>
     public Checkpoint Publish(MerkleTree tree, IReadOnlyList<byte[]> entries)
     {
@@ -323,6 +329,14 @@ public sealed class TiledLogPublisher : IDisposable
         }
 
         var checkpoint = new Checkpoint(_origin, size, root);
+        if (ReadStoredCheckpoint() is { } stored
+            && (stored.TreeSize > size || !stored.RootHash.AsSpan().SequenceEqual(stored.TreeSize == size ? root : rootAt(stored.TreeSize))))
+        {
+            throw new InvalidOperationException(stored.TreeSize > size
+                ? $"The stored checkpoint (size {stored.TreeSize}) is larger than this publication ({size}): another publisher advanced it; nothing was signed."
+                : $"The stored checkpoint (size {stored.TreeSize}) is not consistent with this log: its root differs from the log's root at that size; nothing was signed.");
+        }
+
         _storage.Write(TileCoordinate.CheckpointPath, System.Text.Encoding.UTF8.GetBytes(checkpoint.Sign(_signer)));
         Checkpoint = checkpoint;
         return checkpoint;
@@ -410,11 +424,42 @@ public sealed class TiledLogPublisher : IDisposable
 
     private void Restore()
     {
-        byte[]? note = _storage.Read(TileCoordinate.CheckpointPath, TileMath.MaxCheckpointBytes);
-        if (note is null)
+        Checkpoint? checkpoint = ReadStoredCheckpoint();
+        if (checkpoint is null)
         {
             _edgeEntriesLoaded = true;
             return;
+        }
+
+        ulong size = checkpoint.TreeSize;
+        var stored = new StoredTileHashes(_storage, size);
+        for (int level = 0; level <= TileCoordinate.MaxLevel && TileMath.HashesAt(size, level) > 0; level++)
+        {
+            _edge.Add(new byte[TileMath.FullTileBytes]);
+            int width = TileMath.PartialWidth(size, level);
+            _edgeCounts.Add(width);
+            if (width > 0)
+            {
+                stored.Tile(level, TileMath.HashesAt(size, level) / Width).AsSpan(0, width * H).CopyTo(_edge[level]);
+            }
+        }
+
+        if (!TileMath.TreeRoot(_hasher, EdgeHash, size).AsSpan().SequenceEqual(checkpoint.RootHash))
+        {
+            throw new InvalidDataException("The stored right-edge tiles do not reproduce the stored checkpoint's root.");
+        }
+
+        Checkpoint = checkpoint;
+    }
+
+    /// <summary>The stored checkpoint, verified with the signer's key, or <see langword="null"/> when there is none.</summary>
+    /// <exception cref="InvalidDataException">The stored checkpoint is not a checkpoint of the origin signed by the signer.</exception>
+    private Checkpoint? ReadStoredCheckpoint()
+    {
+        byte[]? note = _storage.Read(TileCoordinate.CheckpointPath, TileMath.MaxCheckpointBytes);
+        if (note is null)
+        {
+            return null;
         }
 
         using NoteVerifier verifier = _signer.CreateVerifier();
@@ -435,25 +480,7 @@ public sealed class TiledLogPublisher : IDisposable
             throw new InvalidDataException($"The stored checkpoint is not a checkpoint of '{_origin}' signed by {_signer.Name} ({status}).");
         }
 
-        ulong size = checkpoint!.TreeSize;
-        var stored = new StoredTileHashes(_storage, size);
-        for (int level = 0; level <= TileCoordinate.MaxLevel && TileMath.HashesAt(size, level) > 0; level++)
-        {
-            _edge.Add(new byte[TileMath.FullTileBytes]);
-            int width = TileMath.PartialWidth(size, level);
-            _edgeCounts.Add(width);
-            if (width > 0)
-            {
-                stored.Tile(level, TileMath.HashesAt(size, level) / Width).AsSpan(0, width * H).CopyTo(_edge[level]);
-            }
-        }
-
-        if (!TileMath.TreeRoot(_hasher, EdgeHash, size).AsSpan().SequenceEqual(checkpoint.RootHash))
-        {
-            throw new InvalidDataException("The stored right-edge tiles do not reproduce the stored checkpoint's root.");
-        }
-
-        Checkpoint = checkpoint;
+        return checkpoint;
     }
 
     /// <summary>The entries of the stored partial entry bundle <paramref name="index"/> of <paramref name="width"/> entries.</summary>

@@ -32,10 +32,13 @@ public sealed record TiledLogVerificationResult(
 /// the tile is named, otherwise the bundle; the same rule names a tile or the tile below it at
 /// higher levels, and the checkpoint root decides at the right edge of the tree. A tree whose tiles
 /// all agree with each other but not with the checkpoint names <c>checkpoint</c>.</para>
-/// <para>Pruning (tlog-tiles): full entry bundles missing from the start of the log are a pruned
-/// prefix when <c>allowPruning</c> is true: the result reports the minimum index, and the leaf
-/// hashes of those entries are still checked through the tiles above. A missing bundle after a
-/// present one, a missing partial bundle or any missing hash tile is an error.</para>
+/// <para>Pruning (tlog-tiles): by default every entry bundle must be present. The minimum index is
+/// not signed, so deleting the oldest bundles is indistinguishable from retention; a caller whose
+/// retention policy prunes opts in with <c>allowPruning: true</c>: full entry bundles missing from
+/// the start of the log are then accepted as a pruned prefix, the result reports the minimum index
+/// (check it against the retention you expect), and the leaf hashes of those entries are still
+/// checked through the tiles above. A missing bundle after a present one, a missing partial bundle
+/// or any missing hash tile is always an error.</para>
 /// <para>Signatures on the checkpoint must be canonical base64 (<see cref="SignedNote"/> refuses any other spelling), so no bit of the checkpoint can change
 /// without being found. Reads are bounded (8 KiB per tile, 16 MiB per bundle).</para>
 /// </remarks>
@@ -48,11 +51,11 @@ public static class TiledLogVerifier
     /// <param name="storage">The log's storage.</param>
     /// <param name="origin">The origin the checkpoint must carry.</param>
     /// <param name="verifiers">The trusted keys; at least one must have signed the checkpoint.</param>
-    /// <param name="allowPruning">Whether full entry bundles missing from the start of the log are accepted as pruned.</param>
+    /// <param name="allowPruning">Whether full entry bundles missing from the start of the log are accepted as pruned (default <see langword="false"/>: any missing bundle is an error). The minimum index is not signed: opt in only when the log is pruned by policy, and check <see cref="TiledLogVerificationResult.MinimumIndex"/>.</param>
     /// <returns>The outcome; a bad log is a value, not an exception.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="IOException">The storage cannot be read.</exception>
-    public static TiledLogVerificationResult Verify(ITileStorage storage, string origin, IEnumerable<NoteVerifier> verifiers, bool allowPruning = true)
+    public static TiledLogVerificationResult Verify(ITileStorage storage, string origin, IEnumerable<NoteVerifier> verifiers, bool allowPruning = false)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(origin);

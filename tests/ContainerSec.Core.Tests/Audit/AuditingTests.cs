@@ -234,6 +234,106 @@ public sealed class AuditingTests
         Assert.DoesNotContain("system:authenticated", text, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> IdentityBindings => ["RoleBinding", "ClusterRoleBinding", "User"];
+
+    /// <summary>
+    /// With pseudonyms, no form of the user's identity may reach the log: the user name, RBAC's
+    /// <c>ServiceAccount "name/namespace"</c> subject and the quoted groups.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(IdentityBindings))]
+    public void Record_PseudonymisedSubjectOfEachBindingKind_IdentityNotInLog(string binding)
+    {
+        using var sink = new MerkleTreeAuditSink();
+        using MacKey key = MacKey.Generate(MacAlgorithm.HmacSha256);
+        var redactor = new AuditRedactor(["user.groups"], key);
+        bool serviceAccount = binding != "User";
+        Subject subject = serviceAccount ? Subject.ServiceAccount("team-a", "ci-deployer") : Subject.User("ci-deployer@example.com");
+        var rule = new PolicyRule(["get"], ["apps"], ["deployments"]);
+        RbacPolicy policy = binding == "ClusterRoleBinding"
+            ? new RbacPolicy(
+                clusterRoles: [new ClusterRole("deployer", [rule])],
+                clusterRoleBindings: [new ClusterRoleBinding("deployers", "deployer", [subject])])
+            : new RbacPolicy(
+                roles: [new Role("team-a", "deployer", [rule])],
+                roleBindings: [new RoleBinding("team-a", "deployers", new RoleRef(RoleRefKind.Role, "deployer"), [subject])]);
+        var authorizer = new AuditingRbacAuthorizer(new RbacAuthorizer(policy), new Auditor(sink, Everything, redactor));
+        var user = new UserInfo(serviceAccount ? "system:serviceaccount:team-a:ci-deployer" : "ci-deployer@example.com", ["system:serviceaccounts", "system:serviceaccounts:team-a", "release-team"]);
+
+        Assert.True(authorizer.IsAllowed(AccessRequest.ForResource(user, "get", "apps", "deployments", "team-a", "web")));
+        Assert.False(authorizer.IsAllowed(AccessRequest.ForResource(user, "delete", "apps", "deployments", "team-a", "web")));
+
+        string pseudonym = redactor.Pseudonymize(user.Name);
+        List<JsonElement> events = Events(sink);
+        Assert.All(events, e => Assert.Equal(pseudonym, e.GetProperty("user").GetProperty("username").GetString()));
+        Assert.Contains($"{(serviceAccount ? "ServiceAccount" : "User")} \"{pseudonym}\"", events[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"user \"{pseudonym}\"", events[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        string text = Text(sink);
+        Assert.DoesNotContain("ci-deployer", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("system:serviceaccount", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("release-team", text, StringComparison.Ordinal);
+        AssertLogVerifies(sink);
+    }
+
+    [Fact]
+    public void Record_UserNameRedactedServiceAccount_SubjectRedactedToo()
+    {
+        using var sink = new MerkleTreeAuditSink();
+        var policy = new RbacPolicy(
+            roles: [new Role("team-a", "deployer", [new PolicyRule(["get"], ["apps"], ["deployments"])])],
+            roleBindings: [new RoleBinding("team-a", "deployers", new RoleRef(RoleRefKind.Role, "deployer"), [Subject.ServiceAccount("team-a", "ci-deployer")])]);
+        var authorizer = new AuditingRbacAuthorizer(new RbacAuthorizer(policy), new Auditor(sink, Everything, new AuditRedactor(["user.username"])));
+
+        Assert.True(authorizer.IsAllowed(AccessRequest.ForResource(new UserInfo("system:serviceaccount:team-a:ci-deployer"), "get", "apps", "deployments", "team-a", "web")));
+
+        string reason = Events(sink)[0].GetProperty("reason").GetString()!;
+        Assert.EndsWith($"to ServiceAccount \"{AuditRedactor.RedactedValue}\"", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("ci-deployer", Text(sink), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Admission_CheckThrowsOnMalformedManifest_RecordedAsErrorThenRethrown()
+    {
+        using var sink = new MerkleTreeAuditSink();
+        var admission = new AuditingAdmission(new Auditor(sink, Everything));
+        AccessRequest create = AccessRequest.ForResource(new UserInfo("ci", ["deployers"]), "create", "", "pods", "shop", "web");
+        using JsonDocument kindless = JsonDocument.Parse("""{"apiVersion": "v1", "metadata": {"name": "web"}, "spec": {"containers": []}}""");
+        using JsonDocument badQuantity = JsonDocument.Parse("""
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "shop"},
+             "spec": {"containers": [{"name": "app", "image": "nginx", "resources": {"limits": {"cpu": "lots"}},
+               "env": [{"name": "DB_PASSWORD", "value": "hunter2-s3cr3t"}]}]}}
+            """);
+
+        ArgumentException podSecurity = Assert.Throws<ArgumentException>(() => admission.EvaluatePodSecurity(create, kindless.RootElement, PodSecurityLevel.Baseline, PodSecurityVersion.Latest));
+        ArgumentException resources = Assert.Throws<ArgumentException>(() => admission.EvaluateResources(create, new ResourceAdmissionPolicy(), badQuantity.RootElement));
+
+        List<JsonElement> events = Events(sink);
+        Assert.Equal(2, events.Count);
+        Assert.Equal(["pod-security", "resources"], events.Select(e => e.GetProperty("annotations").GetProperty(AuditingAdmission.CheckAnnotation).GetString()));
+        Assert.All(events, e => Assert.Equal(
+            (403, "forbid", "ArgumentException", Auditor.AdmissionEventType),
+            (e.GetProperty("responseStatus").GetProperty("code").GetInt32(), e.GetProperty("annotations").GetProperty(Auditor.DecisionAnnotation).GetString(),
+             e.GetProperty("annotations").GetProperty(AuditingAdmission.ErrorAnnotation).GetString(), e.GetProperty("eventType").GetString())));
+        Assert.Equal(["error: " + podSecurity.Message, "error: " + resources.Message], events.Select(e => e.GetProperty("reason").GetString()));
+        Assert.Equal("baseline:latest", events[0].GetProperty("annotations").GetProperty("pod-security.kubernetes.io/enforce-policy").GetString());
+        Assert.DoesNotContain("hunter2", Text(sink), StringComparison.Ordinal);
+        AssertLogVerifies(sink);
+    }
+
+    [Fact]
+    public void Admission_CheckThrowsAndSinkFails_SinkErrorPropagates()
+    {
+        var admission = new AuditingAdmission(new Auditor(new FailingSink(), Everything));
+        using JsonDocument kindless = JsonDocument.Parse("""{"apiVersion": "v1"}""");
+        AccessRequest create = AccessRequest.ForResource(new UserInfo("ci"), "create", "", "pods", "shop", "web");
+        Assert.Throws<IOException>(() => admission.EvaluatePodSecurity(create, kindless.RootElement, PodSecurityLevel.Baseline, PodSecurityVersion.Latest));
+    }
+
+    private sealed class FailingSink : IAuditSink
+    {
+        public ulong Append(AuditEvent auditEvent) => throw new IOException("disk full");
+    }
+
     [Fact]
     public void Record_TenantMapping_NamespacesOfOneTeamShareATenant()
     {

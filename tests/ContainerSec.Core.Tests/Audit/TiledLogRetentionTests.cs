@@ -49,7 +49,7 @@ public sealed class TiledLogRetentionTests : IDisposable
         Assert.NotNull(_storage.Read("tile/entries/002", 1 << 20));
         Assert.True(_storage.List("tile").Count(p => !p.StartsWith("tile/entries", StringComparison.Ordinal)) >= hashTilesBefore);
 
-        TiledLogVerificationResult verified = TiledLogVerifier.Verify(_storage, Origin, [_verifier]);
+        TiledLogVerificationResult verified = TiledLogVerifier.Verify(_storage, Origin, [_verifier], allowPruning: true);
         Assert.True(verified.IsValid, verified.Problem);
         Assert.Equal(512UL, verified.MinimumIndex);
 
@@ -113,12 +113,12 @@ public sealed class TiledLogRetentionTests : IDisposable
         PublishEntries(publisher, Entries(600), 600);
         Assert.Equal(new TiledLogPruneResult(512, 2), publisher.PruneEntryBundles(TimestampOf, DateTimeOffset.MaxValue));
         Assert.NotNull(_storage.Read("tile/entries/002.p/88", 1 << 20));
-        Assert.True(TiledLogVerifier.Verify(_storage, Origin, [_verifier]).IsValid);
+        Assert.True(TiledLogVerifier.Verify(_storage, Origin, [_verifier], allowPruning: true).IsValid);
 
         // A publisher reopened on the pruned log resumes: it needs only the partial bundle's entries.
         using TiledLogPublisher reopened = TiledLogPublisher.Open(_storage, Origin, _signer);
         Assert.Equal(700UL, PublishEntries(reopened, Entries(700), 700).TreeSize);
-        TiledLogVerificationResult result = TiledLogVerifier.Verify(_storage, Origin, [_verifier]);
+        TiledLogVerificationResult result = TiledLogVerifier.Verify(_storage, Origin, [_verifier], allowPruning: true);
         Assert.True(result.IsValid, result.Problem);
         Assert.Equal(512UL, result.MinimumIndex);
     }

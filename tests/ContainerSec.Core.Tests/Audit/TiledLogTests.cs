@@ -240,6 +240,68 @@ public sealed class TiledLogTests : IDisposable
     }
 
     [Fact]
+    public void Publish_StalePublisherOnSameStorage_RefusesToRollBackOrForkTheCheckpoint()
+    {
+        TileDirectoryStorage storage = Storage("two-publishers");
+        List<byte[]> entries = Entries(500);
+        using TiledLogPublisher first = TiledLogPublisher.Open(storage, Origin, _signer);
+        using TiledLogPublisher stale = TiledLogPublisher.Open(storage, Origin, _signer); // opened before the first advances
+        PublishEntries(first, entries, 300);
+        byte[] published = storage.Read("checkpoint", 4096)!;
+
+        // Smaller: would roll the public checkpoint back from 300 to 100.
+        InvalidOperationException rollback = Assert.Throws<InvalidOperationException>(() => PublishEntries(stale, entries, 100));
+        Assert.Contains("larger", rollback.Message, StringComparison.Ordinal);
+        Assert.Equal(published, storage.Read("checkpoint", 4096));
+
+        // Larger but a fork (entry 290 differs; the full tile 0 is shared): inconsistent with the stored checkpoint.
+        List<byte[]> fork = Entries(500);
+        fork[290] = Encoding.UTF8.GetBytes("{\"i\":290,\"ts\":290,\"pad\":\"forged\"}");
+        using TiledLogPublisher staleFork = TiledLogPublisher.Open(Storage("two-publishers-b"), Origin, _signer);
+        TileDirectoryStorage shared = Storage("two-publishers-b");
+        using TiledLogPublisher honest = TiledLogPublisher.Open(shared, Origin, _signer);
+        PublishEntries(honest, entries, 300);
+        byte[] honestCheckpoint = shared.Read("checkpoint", 4096)!;
+        Assert.Contains("not consistent", Assert.Throws<InvalidOperationException>(() => PublishEntries(staleFork, fork, 400)).Message, StringComparison.Ordinal);
+        Assert.Equal(honestCheckpoint, shared.Read("checkpoint", 4096));
+        Assert.True(TiledLogVerifier.Verify(shared, Origin, [_verifier]).IsValid); // the stale publisher's partial tiles are beyond the checkpoint
+
+        // A refused publisher is broken until reopened; reopened, it extends the stored checkpoint.
+        Assert.Throws<InvalidOperationException>(() => PublishEntries(stale, entries, 500));
+        using TiledLogPublisher reopened = TiledLogPublisher.Open(storage, Origin, _signer);
+        Assert.Equal(500UL, PublishEntries(reopened, entries, 500).TreeSize);
+
+        // A stale publisher whose log extends the stored checkpoint consistently may publish.
+        using TiledLogPublisher behind = TiledLogPublisher.Open(Storage("two-publishers-c"), Origin, _signer);
+        using (TiledLogPublisher ahead = TiledLogPublisher.Open(Storage("two-publishers-c"), Origin, _signer))
+        {
+            PublishEntries(ahead, entries, 300);
+        }
+
+        Assert.Equal(500UL, PublishEntries(behind, entries, 500).TreeSize);
+        Assert.True(TiledLogVerifier.Verify(Storage("two-publishers-c"), Origin, [_verifier]).IsValid);
+    }
+
+    [Fact]
+    public void Publish_StoredCheckpointReplacedByAnotherKey_InvalidDataExceptionNothingSigned()
+    {
+        TileDirectoryStorage storage = Storage("replaced");
+        List<byte[]> entries = Entries(20);
+        using TiledLogPublisher publisher = TiledLogPublisher.Open(storage, Origin, _signer);
+        PublishEntries(publisher, entries, 10);
+        using var other = new NoteSigner(Origin, SigningKey.Generate(SignatureAlgorithm.Ed25519));
+        using (TiledLogPublisher foreign = TiledLogPublisher.Open(Storage("foreign-source"), Origin, other))
+        {
+            PublishEntries(foreign, entries, 10);
+        }
+
+        byte[] planted = Storage("foreign-source").Read("checkpoint", 4096)!;
+        storage.Write("checkpoint", planted);
+        Assert.Throws<InvalidDataException>(() => PublishEntries(publisher, entries, 20));
+        Assert.Equal(planted, storage.Read("checkpoint", 4096));
+    }
+
+    [Fact]
     public void Publish_EntryLongerThan65535_InvalidOperationException()
     {
         using TiledLogPublisher publisher = TiledLogPublisher.Open(Storage("long"), Origin, _signer);

@@ -37,7 +37,7 @@ public sealed class TiledLogVerifierTests : IDisposable
         Directory.Delete(_scratch, recursive: true);
     }
 
-    private TiledLogVerificationResult Verify(bool allowPruning = true) => TiledLogVerifier.Verify(_storage, Origin, [_verifier], allowPruning);
+    private TiledLogVerificationResult Verify(bool allowPruning = false) => TiledLogVerifier.Verify(_storage, Origin, [_verifier], allowPruning);
 
     [Fact]
     public void Verify_PublishedLog_ValidAndEveryFileChecked()
@@ -126,11 +126,22 @@ public sealed class TiledLogVerifierTests : IDisposable
     }
 
     [Fact]
+    public void Verify_FirstBundleDeleted_DefaultRefusesIt()
+    {
+        // The minimum index is not signed: deleting the oldest entries must not pass unless the caller opted in to pruning.
+        _storage.Delete("tile/entries/000");
+        TiledLogVerificationResult result = TiledLogVerifier.Verify(_storage, Origin, [_verifier]);
+        Assert.False(result.IsValid);
+        Assert.Equal(("tile/entries/000", (ulong?)0UL, 0UL), (result.FailedPath, result.FailedEntryIndex, result.MinimumIndex));
+        Assert.Contains("missing", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verify_FirstBundlesMissing_PrunedPrefixOnlyWhenAllowed()
     {
         _storage.Delete("tile/entries/000");
         _storage.Delete("tile/entries/001");
-        TiledLogVerificationResult pruned = Verify();
+        TiledLogVerificationResult pruned = Verify(allowPruning: true);
         Assert.True(pruned.IsValid, pruned.Problem);
         Assert.Equal(512UL, pruned.MinimumIndex);
 
@@ -138,7 +149,7 @@ public sealed class TiledLogVerifierTests : IDisposable
         Assert.Equal(("tile/entries/000", (ulong?)0UL), (strict.FailedPath, strict.FailedEntryIndex));
 
         _storage.Delete("tile/entries/003"); // a hole after kept bundles is not pruning
-        Assert.Equal("tile/entries/003", Verify().FailedPath);
+        Assert.Equal("tile/entries/003", Verify(allowPruning: true).FailedPath);
     }
 
     [Fact]
@@ -148,7 +159,7 @@ public sealed class TiledLogVerifierTests : IDisposable
         byte[] tile = _storage.Read("tile/0/000", 8192)!;
         tile[100] ^= 4;
         _storage.Write("tile/0/000", tile);
-        Assert.Equal("tile/0/000", Verify().FailedPath); // only the level above can tell, and it does
+        Assert.Equal("tile/0/000", Verify(allowPruning: true).FailedPath); // only the level above can tell, and it does
     }
 
     [Fact]
