@@ -16,8 +16,12 @@ public sealed record DurableMerkleLogOptions
     /// </summary>
     public bool FlushToDisk { get; init; } = true;
 
-    /// <summary>The largest entry accepted, in bytes. Default 1 MiB.</summary>
-    public int MaxEntryBytes { get; init; } = 1 << 20;
+    /// <summary>
+    /// The largest entry accepted, in bytes. Default 65,535: the most a C2SP tlog-tiles entry bundle
+    /// can hold (<see cref="AuditEventSerializer.MaxEntryBytes"/>), so every acknowledged entry can be
+    /// published by <see cref="TiledLogPublisher"/>. Raise it only for a log that is never published as tiles.
+    /// </summary>
+    public int MaxEntryBytes { get; init; } = AuditEventSerializer.MaxEntryBytes;
 
     /// <summary>
     /// The most bytes one batch may write (each entry takes its length + 36 bytes). Concurrent

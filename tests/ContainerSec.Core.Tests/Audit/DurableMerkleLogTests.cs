@@ -191,4 +191,14 @@ public sealed class DurableMerkleLogTests : IDisposable
         Assert.Equal("entries", Assert.Throws<ArgumentException>(() => log.AppendBatch([new byte[11]])).ParamName);
         Assert.Equal(0UL, log.Size);
     }
+
+    [Fact]
+    public void Append_DefaultOptions_EntriesLimitedToWhatATileBundleHolds()
+    {
+        using var log = DurableMerkleLog.Open(Path.Combine(_scratch, "log"), new DurableMerkleLogOptions { FlushToDisk = false });
+
+        Assert.Equal(0UL, log.Append(new byte[65_535]));
+        Assert.Throws<ArgumentException>(() => log.Append(new byte[65_536]));
+        Assert.Equal(1UL, log.Size);
+    }
 }
