@@ -247,13 +247,7 @@ public static partial class AdmissionManifestLoader
         foreach (string path in paths)
         {
             ArgumentNullException.ThrowIfNull(path, nameof(paths));
-            long length = new FileInfo(path).Length;
-            if (length > ManifestLoader.MaxFileBytes)
-            {
-                throw new ManifestException(path, -1, "", $"the file is {length} bytes; at most {ManifestLoader.MaxFileBytes} are read");
-            }
-
-            builder.Add(File.ReadAllText(path, Encoding.UTF8), path);
+            builder.Add(ManifestYaml.ReadFile(path), path);
         }
 
         return builder.Build();
@@ -282,10 +276,7 @@ public static partial class AdmissionManifestLoader
     {
         ArgumentNullException.ThrowIfNull(yamlOrJson);
         ArgumentNullException.ThrowIfNull(sourceName);
-        if (yamlOrJson.Length > ManifestLoader.MaxFileBytes)
-        {
-            throw new ManifestException(sourceName, -1, "", $"the text is longer than {ManifestLoader.MaxFileBytes} characters");
-        }
+        ManifestYaml.CheckLength(yamlOrJson, sourceName);
 
         var builder = new Builder();
         builder.Add(yamlOrJson, sourceName);
