@@ -7,7 +7,7 @@ namespace ContainerSec.Audit;
 public enum NoteOpenStatus
 {
     /// <summary>Well formed, and at least one signature by a trusted key verified (and none by a trusted key failed).</summary>
-    Verified,
+    Verified = 1, // 0 is no status: a default(NoteOpenStatus) must never read as verified.
 
     /// <summary>Not a signed note: bad UTF-8, a control character, no blank line before the signatures, a bad signature line, more than 100 signatures, or too long.</summary>
     Malformed,

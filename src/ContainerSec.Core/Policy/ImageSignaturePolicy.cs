@@ -262,7 +262,7 @@ public sealed class ImageSignaturePolicy
 public enum ImageSignatureStatus
 {
     /// <summary>The signature is over this image's payload and verifies under a trusted key or CMS verifier.</summary>
-    Verified = 0,
+    Verified = 1, // 0 is no status: a default(ImageSignatureStatus) must never read as verified.
 
     /// <summary>The signed payload is not a canonical version 1 payload.</summary>
     Malformed,

@@ -68,6 +68,16 @@ public sealed class NoteTests
     }
 
     [Fact]
+    public void DefaultStatus_IsNotVerified()
+    {
+        // An uninitialised status (a field never assigned, a default struct) must not read as success.
+        Assert.NotEqual(NoteOpenStatus.Verified, default);
+        Assert.NotEqual(ContainerSec.Policy.ImageSignatureStatus.Verified, default);
+        Assert.False(Enum.IsDefined(default(NoteOpenStatus)));
+        Assert.False(Enum.IsDefined(default(ContainerSec.Policy.ImageSignatureStatus)));
+    }
+
+    [Fact]
     public void Open_SameNameOtherKey_UnverifiedNotInvalid()
     {
         using var signer = new NoteSigner("example.com/log", SigningKey.Generate(SignatureAlgorithm.Ed25519));
