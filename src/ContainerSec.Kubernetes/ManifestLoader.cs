@@ -175,7 +175,7 @@ public static class ManifestLoader
             }
 
             CheckShape(node, kind, at, path);
-            string json = ToTypedJson(node)!.ToJsonString();
+            string json = ToTypedJson(node, at, path)!.ToJsonString();
             switch (kind)
             {
                 case "Role":
@@ -358,18 +358,60 @@ public static class ManifestLoader
         /// <c>null</c>/<c>~</c>/empty are null, plain <c>true</c>/<c>false</c> booleans, plain integers
         /// and decimals numbers; everything else (and every quoted scalar) a string.
         /// </summary>
-        private static JsonNode? ToTypedJson(YamlNode node) => node switch
+        /// <summary>
+        /// YAML to JSON with scalars typed as Kubernetes types them (YAML 1.1, as sigs.k8s.io/yaml: plain
+        /// <c>yes</c>/<c>on</c> are booleans, <c>0644</c> is octal), so the models refuse what the API server
+        /// refuses; a plain key that YAML 1.1 reads as anything but its own text is refused (quote it).
+        /// </summary>
+        private static JsonNode? ToTypedJson(YamlNode node, Location at, string path)
         {
-            YamlMappingNode map => new JsonObject(map.Children.Select(p => KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? "", ToTypedJson(p.Value)))),
-            YamlSequenceNode list => new JsonArray([.. list.Children.Select(ToTypedJson)]),
-            YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } => null,
-            YamlScalarNode { Style: ScalarStyle.Plain, Value: "true" or "True" or "TRUE" } => JsonValue.Create(true),
-            YamlScalarNode { Style: ScalarStyle.Plain, Value: "false" or "False" or "FALSE" } => JsonValue.Create(false),
-            YamlScalarNode { Style: ScalarStyle.Plain } plain when long.TryParse(plain.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long integer) => JsonValue.Create(integer),
-            YamlScalarNode { Style: ScalarStyle.Plain } plain when double.TryParse(plain.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number) => JsonValue.Create(number),
-            YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? ""),
-            _ => null,
-        };
+            switch (node)
+            {
+                case YamlMappingNode map:
+                    var json = new JsonObject();
+                    foreach (var (keyNode, value) in map.Children)
+                    {
+                        var key = (YamlScalarNode)keyNode;
+                        string name = key.Value ?? "";
+                        string field = Join(path, name);
+                        if (!YamlScalars.IsVerbatimKey(name, Resolve(key, at, field)))
+                        {
+                            throw at.Error(field, $"the unquoted key {name} is not the text \"{name}\" in YAML 1.1, which Kubernetes reads (line {key.Start.Line}, column {key.Start.Column}); quote it to make it a string");
+                        }
+
+                        json[name] = ToTypedJson(value, at, field);
+                    }
+
+                    return json;
+                case YamlSequenceNode list:
+                    return new JsonArray([.. list.Children.Select((item, i) => ToTypedJson(item, at, $"{path}[{i}]"))]);
+                case YamlScalarNode scalar:
+                    YamlScalar typed = Resolve(scalar, at, path);
+                    return typed.Kind switch
+                    {
+                        YamlScalarKind.Null => null,
+                        YamlScalarKind.Bool => JsonValue.Create(typed.Bool),
+                        YamlScalarKind.Int => JsonValue.Create(typed.Int),
+                        YamlScalarKind.Float when double.IsFinite(typed.Float) => JsonValue.Create(typed.Float),
+                        YamlScalarKind.Float => throw at.Error(path, $"must not be {typed.Text}, which YAML 1.1 reads as a non-finite number (line {scalar.Start.Line}, column {scalar.Start.Column})"),
+                        _ => JsonValue.Create(typed.Text),
+                    };
+                default:
+                    return null;
+            }
+        }
+
+        private static YamlScalar Resolve(YamlScalarNode scalar, Location at, string path)
+        {
+            try
+            {
+                return YamlScalars.Resolve(new YamlText(scalar.Start, scalar.Value ?? "", scalar.Style, scalar.Tag));
+            }
+            catch (FormatException ex)
+            {
+                throw at.Error(path, $"{ex.Message} (line {scalar.Start.Line}, column {scalar.Start.Column})", ex);
+            }
+        }
 
         /// <summary>YAML to JSON for the deny-overlay parser: plain <c>null</c>/<c>~</c> become null, every other scalar a string.</summary>
         private static JsonNode? ToJson(YamlNode node) => node switch

@@ -274,14 +274,7 @@ internal sealed partial class ModelJsonWriter
             throw Error(field, $"{ex.Message} ({key.Where})");
         }
 
-        bool verbatim = scalar.Kind switch
-        {
-            YamlScalarKind.String => true,
-            YamlScalarKind.Bool => key.Value == (scalar.Bool ? "true" : "false"),
-            YamlScalarKind.Int => key.Value == scalar.Int.ToString(CultureInfo.InvariantCulture),
-            _ => false,
-        };
-        return verbatim
+        return YamlScalars.IsVerbatimKey(key.Value, scalar)
             ? field
             : throw Error(field, $"the unquoted key {key.Value} is {scalar.Describe()} in YAML 1.1, which Kubernetes does not read as the text \"{key.Value}\" ({key.Where}); quote it to make it a string");
     }

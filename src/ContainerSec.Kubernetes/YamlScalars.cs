@@ -38,6 +38,20 @@ internal static class YamlScalars
 {
     private const string TagPrefix = "tag:yaml.org,2002:";
 
+    /// <summary>
+    /// Whether a mapping key whose YAML 1.1 reading is <paramref name="scalar"/> means the text
+    /// <paramref name="written"/> to Kubernetes: strings, and booleans and integers already written
+    /// as Kubernetes would turn them into text (<c>true</c>, <c>80</c>). Any other reading
+    /// (<c>on</c> → "true", <c>010</c> → "8", <c>~</c>) would make the cluster's key differ from the text.
+    /// </summary>
+    public static bool IsVerbatimKey(string written, YamlScalar scalar) => scalar.Kind switch
+    {
+        YamlScalarKind.String => true,
+        YamlScalarKind.Bool => written == (scalar.Bool ? "true" : "false"),
+        YamlScalarKind.Int => written == scalar.Int.ToString(CultureInfo.InvariantCulture),
+        _ => false,
+    };
+
     public static YamlScalar Resolve(YamlText scalar)
     {
         string text = scalar.Value;

@@ -79,6 +79,9 @@ public sealed class ManifestLoaderTests
     [InlineData("subjects:", "subject:", "subject")]
     [InlineData("  name: builder", "  name: builder\n  namespce: ci", "subjects[0].namespce")]
     [InlineData("metadata: {name: b, namespace: ns1}", "metadata: {name: b, namespace: ns1, labels: [a, b]}", "metadata.labels")]
+    // YAML 1.1 as Kubernetes reads it: a plain key 'on' is the boolean true (key "true" in the cluster), '010' is 8.
+    [InlineData("metadata: {name: b, namespace: ns1}", "metadata: {name: b, namespace: ns1, labels: {on: x}}", "metadata.labels.on")]
+    [InlineData("metadata: {name: b, namespace: ns1}", "metadata: {name: b, namespace: ns1, labels: {010: x}}", "metadata.labels.010")]
     public void Load_BadBinding_ErrorNamesFileDocumentAndField(string from, string to, string field)
     {
         string yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n" + Binding.Replace(from, to, StringComparison.Ordinal);
@@ -87,6 +90,43 @@ public sealed class ManifestLoaderTests
 
         Assert.Equal(("rbac.yaml", 1, field), (ex.Source, ex.DocumentIndex, ex.Field));
         Assert.StartsWith("rbac.yaml: document 1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_QuotedYaml11Key_KeptAsText()
+    {
+        const string Yaml = """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: agg}
+            aggregationRule:
+              clusterRoleSelectors:
+              - matchLabels: {"on": "yes", "true": x}
+            rules: []
+            """;
+
+        PolicyManifests loaded = ManifestLoader.Load(Yaml, "agg.yaml");
+
+        Assert.Single(loaded.Policy.ClusterRoles);
+    }
+
+    [Fact]
+    public void Load_PlainYaml11BooleanWhereAStringBelongs_Refused()
+    {
+        // 'verbs: [get, yes]': Kubernetes reads 'yes' as the boolean true and refuses the Role; so do we.
+        const string Yaml = """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: r, namespace: ns1}
+            rules:
+            - apiGroups: [""]
+              resources: [pods]
+              verbs: [get, yes]
+            """;
+
+        var ex = Assert.Throws<ManifestException>(() => ManifestLoader.Load(Yaml, "role.yaml"));
+
+        Assert.Equal(("role.yaml", 0), (ex.Source, ex.DocumentIndex));
     }
 
     [Fact]
