@@ -24,7 +24,7 @@ public static class AuditEventSerializer
     /// c2sp.org/tlog-tiles entry bundle can hold (a 16-bit length prefix). The sinks refuse larger
     /// events; <see cref="Auditor"/> truncates free-text fields so that it never produces one.
     /// </summary>
-    public const int MaxEntryBytes = ushort.MaxValue;
+    public const int MaxEntryBytes = TileMath.MaxEntryBytes;
 
     /// <summary>Returns the canonical UTF-8 JSON of <paramref name="auditEvent"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="auditEvent"/> is <see langword="null"/>.</exception>

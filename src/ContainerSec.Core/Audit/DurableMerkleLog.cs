@@ -21,7 +21,7 @@ public sealed record DurableMerkleLogOptions
     /// can hold (<see cref="AuditEventSerializer.MaxEntryBytes"/>), so every acknowledged entry can be
     /// published by <see cref="TiledLogPublisher"/>. Raise it only for a log that is never published as tiles.
     /// </summary>
-    public int MaxEntryBytes { get; init; } = AuditEventSerializer.MaxEntryBytes;
+    public int MaxEntryBytes { get; init; } = TileMath.MaxEntryBytes;
 
     /// <summary>
     /// The most bytes one batch may write (each entry takes its length + 36 bytes). Concurrent

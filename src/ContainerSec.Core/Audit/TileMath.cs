@@ -15,7 +15,7 @@ internal static class TileMath
     public const int H = MerkleHasher.HashSizeInBytes;
     public const int Width = TileCoordinate.FullWidth;
     public const int FullTileBytes = Width * H;
-    public const int MaxEntryBytes = ushort.MaxValue;
+    public const int MaxEntryBytes = ushort.MaxValue; // an entry bundle's 16-bit length prefix; the one limit the audit layer and the durable log follow
     public const int MaxBundleBytes = Width * (2 + MaxEntryBytes);
     public const int MaxCheckpointBytes = NoteSigner.MaxNoteBytes + (SignedNote.MaxSignatures * 1024);
 
